@@ -1,0 +1,165 @@
+import type { Job, Role, User } from '../model/job.js';
+import type { TaskLogPart } from '../model/log-part.js';
+import type { Node } from '../model/node.js';
+import type { Page } from '../model/page.js';
+import type { ScheduledJob } from '../model/scheduled-job.js';
+import type { JobState, TaskState } from '../model/states.js';
+import type { Task } from '../model/task.js';
+
+export interface PageRequest {
+  /** 1-based. */
+  page: number;
+  size: number;
+}
+
+export interface JobQuery extends PageRequest {
+  /** Tork's search text: words, `tag:x`, `tags:a,b` (api spec §3.3). */
+  q?: string;
+  /** When set, only jobs this user may see (no permission rows, or naming the user or one of their roles). */
+  username?: string;
+}
+
+export interface LogQuery extends PageRequest {
+  /** Full-text search in the contents. */
+  q?: string;
+}
+
+export interface Metrics {
+  jobs: { running: number };
+  tasks: { running: number };
+  nodes: { online: number; cpuPercent: number };
+}
+
+/** A change to apply to a row read under lock. It mutates the object it is given. */
+export type Modify<T> = (current: T) => void | Promise<void>;
+
+/** One webhook call waiting in the durable outbox. */
+export interface WebhookDelivery {
+  id: string;
+  jobId: string;
+  /** The event name, e.g. `job.StateChange`. */
+  event: string;
+  url: string;
+  headers: Record<string, string>;
+  /** The JSON body, already redacted. */
+  body: string;
+  /** Attempts made so far. */
+  attempts: number;
+  state: 'PENDING' | 'DELIVERED' | 'FAILED';
+  nextAttemptAt: Date;
+  createdAt: Date;
+  lastError?: string;
+  deliveredAt?: Date;
+}
+
+export interface PurgeRequest {
+  /** Delete log parts created before this. */
+  logsBefore: Date;
+  /** Delete finished jobs created before this. */
+  jobsBefore: Date;
+  now: Date;
+  /** At most this many rows of each kind. */
+  limit: number;
+}
+
+/**
+ * Where every job, task, node and log line lives.
+ *
+ * Guarantees:
+ * - every method is atomic; `update*` reads the row under a row lock (`FOR UPDATE` where the
+ *   back end has row locks; SQLite serialises writers), applies `modify`, writes it back, and
+ *   returns the row as written;
+ * - `transaction(fn)` runs `fn` against a datastore bound to one transaction: all of its
+ *   calls commit together or not at all. Publish to the broker only after it returns;
+ * - `get*` throws `NotFoundError` for a missing row, `find*` returns `undefined`;
+ * - lists are ordered as the API spec says (jobs newest first, logs newest first).
+ *
+ * Non-goals: caching; cross-datastore transactions.
+ */
+export interface Datastore {
+  /** Create or upgrade the schema. Idempotent; safe when two processes run it at once. */
+  migrate(): Promise<void>;
+  transaction<T>(fn: (tx: Datastore) => Promise<T>): Promise<T>;
+
+  createJob(job: Job): Promise<void>;
+  getJob(id: string): Promise<Job>;
+  findJob(id: string): Promise<Job | undefined>;
+  updateJob(id: string, modify: Modify<Job>): Promise<Job>;
+  /** Job summaries: no `tasks`/`execution` (the returned jobs have `tasks: []`). */
+  listJobs(query: JobQuery): Promise<Page<Job>>;
+  /** Every task record of a job, ordered by position, then startedAt (unstarted last), then createdAt. */
+  getExecution(jobId: string): Promise<Task[]>;
+  /** Jobs in these states, oldest first (start-up recovery). */
+  listJobsByState(states: JobState[], limit: number): Promise<Job[]>;
+  deleteJob(id: string): Promise<void>;
+
+  createTask(task: Task): Promise<void>;
+  createTasks(tasks: Task[]): Promise<void>;
+  getTask(id: string): Promise<Task>;
+  findTask(id: string): Promise<Task | undefined>;
+  updateTask(id: string, modify: Modify<Task>): Promise<Task>;
+  /** Tasks of a job in CREATED, PENDING, SCHEDULED or RUNNING, by position then createdAt. */
+  getActiveTasks(jobId: string): Promise<Task[]>;
+  /** Children of a parallel/each task (any state), by createdAt. */
+  getChildTasks(parentId: string): Promise<Task[]>;
+  /** The first (by createdAt) child of `parentId` in state CREATED, or undefined. */
+  findNextCreatedChild(parentId: string): Promise<Task | undefined>;
+  /** Tasks in these states whose job is SCHEDULED or RUNNING (start-up recovery). */
+  listTasksInFlight(states: TaskState[]): Promise<Task[]>;
+
+  createLogParts(parts: TaskLogPart[]): Promise<void>;
+  /** Newest first (number descending). */
+  getTaskLogParts(taskId: string, query: LogQuery): Promise<Page<TaskLogPart>>;
+  /** Newest first: task position desc, task createdAt desc, number desc. */
+  getJobLogParts(jobId: string, query: LogQuery): Promise<Page<TaskLogPart>>;
+
+  /** Insert a node, or update its heartbeat fields unless the stored heartbeat is newer. */
+  upsertNode(node: Node): Promise<void>;
+  findNode(id: string): Promise<Node | undefined>;
+  /** Nodes with a heartbeat after `since`, by name. */
+  getActiveNodes(since: Date): Promise<Node[]>;
+
+  getMetrics(now: Date): Promise<Metrics>;
+
+  createScheduledJob(job: ScheduledJob): Promise<void>;
+  getScheduledJob(id: string): Promise<ScheduledJob>;
+  updateScheduledJob(id: string, modify: Modify<ScheduledJob>): Promise<ScheduledJob>;
+  listScheduledJobs(query: PageRequest & { username?: string }): Promise<Page<ScheduledJob>>;
+  listActiveScheduledJobs(): Promise<ScheduledJob[]>;
+  /** Deletes the schedule and every job it created. */
+  deleteScheduledJob(id: string): Promise<void>;
+
+  createUser(user: User & { passwordHash?: string }): Promise<void>;
+  /** By username or id. */
+  findUser(usernameOrId: string): Promise<(User & { passwordHash?: string }) | undefined>;
+  createRole(role: Role): Promise<void>;
+  /** By slug or id. */
+  findRole(slugOrId: string): Promise<Role | undefined>;
+  assignRole(userId: string, roleId: string): Promise<void>;
+  getUserRoles(userId: string): Promise<Role[]>;
+
+  /**
+   * Take the lock `key` unless another holder took it less than `ttlMs` ago. True when this call
+   * took it. Used so that a scheduled job's tick fires once across coordinators.
+   */
+  claimLock(key: string, now: Date, ttlMs: number): Promise<boolean>;
+
+  enqueueWebhooks(deliveries: WebhookDelivery[]): Promise<void>;
+  /**
+   * PENDING deliveries whose `nextAttemptAt` has come, oldest first; each returned delivery's
+   * `nextAttemptAt` is pushed `leaseMs` ahead in the same statement, so two dispatchers never
+   * send the same one at once.
+   */
+  claimDueWebhooks(now: Date, limit: number, leaseMs: number): Promise<WebhookDelivery[]>;
+  updateWebhook(
+    id: string,
+    patch: Partial<Pick<WebhookDelivery, 'state' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'deliveredAt'>>,
+  ): Promise<void>;
+  getWebhooks(jobId: string): Promise<WebhookDelivery[]>;
+
+  /** Retention: delete old log parts and expired or old finished jobs. Returns rows deleted. */
+  purge(request: PurgeRequest): Promise<number>;
+
+  healthCheck(): Promise<void>;
+  close(): Promise<void>;
+}
