@@ -1,0 +1,119 @@
+import type { Broker } from '../broker/broker.js';
+import { QUEUE } from '../broker/broker.js';
+import { parseDuration } from '../duration.js';
+import { coerceError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Task } from '../model/task.js';
+import type { Runtime, TaskIO } from '../runtime/runtime.js';
+import { TaskFailure, TaskTimeout } from '../runtime/runtime.js';
+import { LogShipper } from './log-shipper.js';
+
+export interface TaskRunContext {
+  broker: Broker;
+  runtime: Runtime;
+  logger: Logger;
+  nodeId: string;
+  /** Go duration used when the task sets no `timeout`. */
+  defaultTimeout: string | undefined;
+  logFlushIntervalMs: number;
+}
+
+/** setTimeout fires at once for delays beyond this (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Run one task delivered to this worker and report it: `started`, then `logs` and `progress`
+ * while it runs, then `completed` or `error`. Every log part and progress update is published
+ * before the outcome. Rejects only when the broker refuses a publish (the message is then
+ * redelivered); a task that fails is reported, not thrown.
+ */
+export async function runTask(task: Task, controller: AbortController, ctx: TaskRunContext): Promise<void> {
+  const { broker, logger } = ctx;
+  const taskId = task.id!;
+  task.startedAt = new Date();
+  task.nodeId = ctx.nodeId;
+  task.state = 'RUNNING';
+  if (!task.timeout && ctx.defaultTimeout) task.timeout = ctx.defaultTimeout;
+  await broker.publish(QUEUE.started, { kind: 'task', task });
+  logger.debug({ taskId }, 'task started');
+
+  const shipper = new LogShipper({ broker, taskId, logger, flushIntervalMs: ctx.logFlushIntervalMs });
+  const progress = new ProgressPublisher(broker, task, logger);
+  const debugOutput = logger.isLevelEnabled('debug');
+  const io: TaskIO = {
+    log: (chunk) => {
+      shipper.write(chunk);
+      if (debugOutput) logger.debug({ taskId, output: chunk }, 'task output');
+    },
+    progress: (value) => progress.publish(value),
+  };
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    timer = armTimeout(task.timeout, controller);
+    const { result, exitCode } = await ctx.runtime.run(task, { signal: controller.signal, io });
+    task.state = 'COMPLETED';
+    task.completedAt = new Date();
+    task.result = result;
+    task.exitCode = exitCode;
+  } catch (err) {
+    markFailed(task, err, logger);
+  } finally {
+    clearTimeout(timer);
+  }
+  // The coordinator must see every log line and progress value before the outcome.
+  await shipper.close();
+  await progress.settled();
+  const queue = task.state === 'COMPLETED' ? QUEUE.completed : QUEUE.error;
+  await broker.publish(queue, { kind: 'task', task });
+  logger.debug({ taskId, state: task.state }, 'task finished');
+}
+
+function armTimeout(timeout: string | undefined, controller: AbortController): NodeJS.Timeout | undefined {
+  if (!timeout) return undefined;
+  const ms = parseDuration(timeout);
+  if (ms === undefined) throw new TaskFailure(`invalid timeout duration: ${timeout}`);
+  // A timer cannot be armed that far ahead; such a timeout can never matter in practice.
+  if (ms > MAX_TIMER_MS) return undefined;
+  return setTimeout(() => controller.abort(new TaskTimeout(timeout)), Math.max(0, ms));
+}
+
+function markFailed(task: Task, err: unknown, logger: Logger): void {
+  task.state = 'FAILED';
+  task.failedAt = new Date();
+  if (err instanceof TaskFailure) {
+    task.error = err.message;
+    if (err.exitCode !== undefined) task.exitCode = err.exitCode;
+    if (err.killedBy !== undefined) task.killedBy = err.killedBy;
+    logger.debug({ taskId: task.id, error: err.message }, 'task failed');
+    return;
+  }
+  // Not the task's fault (the runtime itself broke): the user sees the message, we keep the stack.
+  const error = coerceError(err);
+  task.error = error.message;
+  logger.error({ err: error, taskId: task.id }, 'runtime error while running task');
+}
+
+/** Publishes progress updates one after another, so the last value sent is the last one seen. */
+class ProgressPublisher {
+  private sending: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly broker: Broker,
+    private readonly task: Task,
+    private readonly logger: Logger,
+  ) {}
+
+  publish(value: number): void {
+    const progress = Math.min(100, Math.max(0, value));
+    const task: Task = { ...this.task, progress };
+    this.sending = this.sending.then(() =>
+      this.broker.publish(QUEUE.progress, { kind: 'task', task }).catch((err: unknown) => {
+        this.logger.warn({ err: coerceError(err), taskId: task.id }, 'progress not published');
+      }),
+    );
+  }
+
+  settled(): Promise<void> {
+    return this.sending;
+  }
+}
