@@ -1,0 +1,91 @@
+/**
+ * The REST API (api spec §3): a Fastify app over the datastore and the broker. It never runs
+ * tasks: submitting a job stores it and publishes it to the `jobs` queue, where a coordinator
+ * takes over.
+ */
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+
+import type { Broker } from '../broker/broker.js';
+import type { Config } from '../config/config.js';
+import type { Datastore } from '../datastore/datastore.js';
+import type { Logger } from '../logger.js';
+import { createRedactor } from '../model/redact.js';
+import type { ApiContext } from './context.js';
+import { registerErrorHandling } from './errors.js';
+import { registerRequestLogger } from './middleware/request-logger.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { registerJobSubmitRoute } from './routes/job-submit.js';
+import { registerJobRoutes } from './routes/jobs.js';
+import { registerMetricsRoutes } from './routes/metrics.js';
+import { registerNodeRoutes } from './routes/nodes.js';
+import { registerQueueRoutes } from './routes/queues.js';
+import { registerTaskRoutes } from './routes/tasks.js';
+
+export interface ApiOptions {
+  datastore: Datastore;
+  broker: Broker;
+  logger: Logger;
+  /** Reported by `GET /health`. */
+  version: string;
+  config: Pick<Config, 'coordinator' | 'middleware'>;
+  /** False while the engine cannot run parallel/each/subjob: `POST /jobs` rejects them with 400. @default true */
+  allowComposite?: boolean;
+}
+
+type EndpointGroup = keyof Config['coordinator']['api']['endpoints'];
+type RegisterRoutes = (app: FastifyInstance, ctx: ApiContext) => void;
+
+/**
+ * Route groups, each switchable with `coordinator.api.endpoints.<group>` (a disabled group answers
+ * 404 like any unknown route). Still to come: the six `/scheduled-jobs` routes (group `jobs`)
+ * and `POST /users` (group `users`); add their register functions here.
+ */
+const ROUTE_GROUPS: readonly (readonly [EndpointGroup, RegisterRoutes])[] = [
+  ['health', registerHealthRoutes],
+  ['jobs', registerJobSubmitRoute],
+  ['jobs', registerJobRoutes],
+  ['tasks', registerTaskRoutes],
+  ['queues', registerQueueRoutes],
+  ['nodes', registerNodeRoutes],
+  ['metrics', registerMetricsRoutes],
+];
+
+/**
+ * Build the app, ready for `listen()` or `inject()` (more routes or hooks may still be added
+ * before either). Closing it ends waiting requests at once.
+ */
+export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
+  const { config } = options;
+  const app = Fastify({
+    loggerInstance: options.logger,
+    // Request logging is ours (request-logger.ts), so `GET /health` can be skipped.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.middleware.web.bodylimit,
+  }) as unknown as FastifyInstance;
+
+  // Every body reaches the routes as the raw text: the input module decides what a content
+  // type means and words the errors.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+
+  const closing = new AbortController();
+  app.addHook('preClose', async () => closing.abort());
+
+  registerErrorHandling(app);
+  registerRequestLogger(app, config.middleware.web.logger);
+
+  const ctx: ApiContext = {
+    datastore: options.datastore,
+    broker: options.broker,
+    logger: options.logger,
+    version: options.version,
+    redactor: createRedactor(config.middleware.job.redact),
+    allowComposite: options.allowComposite ?? true,
+    closing: closing.signal,
+  };
+  const endpoints = config.coordinator.api.endpoints;
+  for (const [group, register] of ROUTE_GROUPS) {
+    if (endpoints[group] !== false) register(app, ctx);
+  }
+  return app;
+}

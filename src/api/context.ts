@@ -1,0 +1,18 @@
+import type { Broker } from '../broker/broker.js';
+import type { Datastore } from '../datastore/datastore.js';
+import type { Logger } from '../logger.js';
+import type { Redactor } from '../model/redact.js';
+
+/** What every route group receives from `buildApp`. */
+export interface ApiContext {
+  datastore: Datastore;
+  broker: Broker;
+  logger: Logger;
+  /** Drover's version, as `/health` and nodes report it. */
+  version: string;
+  redactor: Redactor;
+  /** False while the engine cannot run parallel/each/subjob tasks. */
+  allowComposite: boolean;
+  /** Aborted when the server starts closing, so waiting requests give up at once. */
+  closing: AbortSignal;
+}

@@ -1,0 +1,49 @@
+import type { FastifyInstance } from 'fastify';
+
+export interface RequestLoggerOptions {
+  /** @default true */
+  enabled: boolean;
+  /** pino level name, any case (Tork's default is `DEBUG`). */
+  level: string;
+  /** Wildcard patterns over `"<METHOD> <path>"` not to log. @default ["GET /health"] */
+  skip: string[];
+}
+
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
+type Level = (typeof LEVELS)[number];
+
+/**
+ * One log line per finished request, through the app's pino logger. Minimal for now: the web
+ * middleware issue owns this folder and may replace it.
+ */
+export function registerRequestLogger(app: FastifyInstance, options: RequestLoggerOptions): void {
+  if (!options.enabled) return;
+  const level = toLevel(options.level);
+  const skip = options.skip.map(wildcard);
+  app.addHook('onResponse', async (request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    if (skip.some((re) => re.test(`${request.method} ${path}`))) return;
+    request.log[level](
+      {
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime),
+      },
+      'request completed',
+    );
+  });
+}
+
+function toLevel(text: string): Level {
+  const lower = text.toLowerCase();
+  return (LEVELS as readonly string[]).includes(lower) ? (lower as Level) : 'debug';
+}
+
+function wildcard(pattern: string): RegExp {
+  const body = pattern
+    .split('*')
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
+  return new RegExp(`^${body}$`, 's');
+}

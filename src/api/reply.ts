@@ -1,0 +1,22 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+import { encodeJson } from '../model/wire.js';
+
+/** True when the query string names `pretty` (any value, even empty). */
+export function isPretty(request: FastifyRequest): boolean {
+  const query = request.query;
+  return typeof query === 'object' && query !== null && Object.hasOwn(query, 'pretty');
+}
+
+/**
+ * Send `value` as Go would: `application/json` with no charset parameter, HTML-safe escapes,
+ * trailing newline. The body goes out as a Buffer because Fastify appends `; charset=utf-8` to
+ * any JSON content type of a string body.
+ */
+export function sendJson(reply: FastifyReply, status: number, value: unknown): FastifyReply {
+  const text = encodeJson(value, { pretty: isPretty(reply.request) });
+  return reply.code(status).header('content-type', 'application/json').send(Buffer.from(text, 'utf8'));
+}
+
+/** The body every success of a state-changing call answers with. */
+export const STATUS_OK = { status: 'OK' } as const;

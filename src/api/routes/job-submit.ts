@@ -1,0 +1,62 @@
+import type { FastifyInstance } from 'fastify';
+
+import { QUEUE } from '../../broker/broker.js';
+import { parseDuration } from '../../duration.js';
+import { InputError } from '../../errors.js';
+import { toJob } from '../../input/to-model.js';
+import { parseJob } from '../../input/validate.js';
+import { newId } from '../../model/ids.js';
+import type { User } from '../../model/job.js';
+import type { ApiContext } from '../context.js';
+import { resolvePermissions } from '../permissions.js';
+import { sendJson } from '../reply.js';
+import { jobView, summaryView } from '../views.js';
+import { waitForJobEnd } from '../wait.js';
+
+/**
+ * `POST /jobs` (api spec §3.2): decode and validate the definition, store the job PENDING,
+ * publish it to the `jobs` queue. With `wait`, answer with the finished job (redacted, unlike
+ * Tork) once it is COMPLETED, FAILED or CANCELLED.
+ */
+export function registerJobSubmitRoute(app: FastifyInstance, ctx: ApiContext): void {
+  app.post('/jobs', async (request, reply) => {
+    const body = typeof request.body === 'string' ? request.body : '';
+    const input = parseJob(body, request.headers['content-type'], { allowComposite: ctx.allowComposite });
+    const waitMs = input.wait ? waitTimeoutMs(input.wait.timeout) : undefined;
+    const job = toJob(input, { id: newId(), createdAt: new Date() });
+    if (job.permissions) job.permissions = await resolvePermissions(ctx.datastore, job.permissions);
+    await ctx.datastore.createJob(job);
+    job.createdBy ??= await createdByOf(ctx, job.id);
+    const publish = (): Promise<void> => ctx.broker.publish(QUEUE.jobs, { kind: 'job', job });
+
+    if (waitMs === undefined) {
+      await publish();
+      return sendJson(reply, 200, summaryView(ctx, job));
+    }
+    const finished = await waitForJobEnd({
+      broker: ctx.broker,
+      jobId: job.id,
+      timeoutMs: waitMs,
+      reply,
+      closing: ctx.closing,
+      start: publish,
+    });
+    return sendJson(reply, 200, await jobView(ctx, finished));
+  });
+}
+
+function waitTimeoutMs(timeout: string): number {
+  const ms = parseDuration(timeout);
+  // The schema already checked the duration; this guards against a negative one.
+  if (ms === undefined || ms < 0)
+    throw new InputError([{ path: 'wait.timeout', message: `invalid duration ${JSON.stringify(timeout)}` }]);
+  return ms;
+}
+
+/**
+ * The datastore fills in `createdBy` (the guest user) for anonymous jobs; read it back before
+ * publishing, so the summary and the message show it, and the summary still shows PENDING.
+ */
+async function createdByOf(ctx: ApiContext, jobId: string): Promise<User | undefined> {
+  return (await ctx.datastore.findJob(jobId))?.createdBy;
+}

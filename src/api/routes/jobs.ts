@@ -1,0 +1,67 @@
+import type { FastifyInstance } from 'fastify';
+
+import { QUEUE } from '../../broker/broker.js';
+import { StateError } from '../../errors.js';
+import { logPartToWire, pageToWire } from '../../model/wire.js';
+import type { ApiContext } from '../context.js';
+import { first, JOB_PAGING, LOG_PAGING, parsePaging } from '../paging.js';
+import { sendJson, STATUS_OK } from '../reply.js';
+import { findJobOrThrow, jobView, summaryView } from '../views.js';
+
+interface IdParams {
+  id: string;
+}
+
+type ListQuery = Record<string, string | string[] | undefined>;
+
+/**
+ * `GET /jobs`, `GET /jobs/{id}`, `GET /jobs/{id}/log`, `PUT /jobs/{id}/cancel`,
+ * `PUT /jobs/{id}/restart` (api spec §3.3–3.7). `POST /jobs` lives in `job-submit.ts`.
+ */
+export function registerJobRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.get<{ Querystring: ListQuery }>('/jobs', async (request, reply) => {
+    const paging = parsePaging(request.query, JOB_PAGING);
+    const page = await ctx.datastore.listJobs({ ...paging, q: first(request.query.q) ?? '' });
+    return sendJson(
+      reply,
+      200,
+      pageToWire(page, (job) => summaryView(ctx, job)),
+    );
+  });
+
+  app.get<{ Params: IdParams }>('/jobs/:id', async (request, reply) => {
+    const job = await findJobOrThrow(ctx, request.params.id);
+    return sendJson(reply, 200, await jobView(ctx, job));
+  });
+
+  app.get<{ Params: IdParams; Querystring: ListQuery }>('/jobs/:id/log', async (request, reply) => {
+    const paging = parsePaging(request.query, LOG_PAGING);
+    const job = await findJobOrThrow(ctx, request.params.id);
+    const page = await ctx.datastore.getJobLogParts(job.id, { ...paging, q: first(request.query.q) ?? '' });
+    return sendJson(
+      reply,
+      200,
+      pageToWire(page, (part) =>
+        logPartToWire({ ...part, contents: ctx.redactor.redactText(part.contents, job.secrets) }),
+      ),
+    );
+  });
+
+  // Cancellation is asynchronous: the coordinator's jobs handler does the work (engine spec §6.1).
+  app.put<{ Params: IdParams }>('/jobs/:id/cancel', async (request, reply) => {
+    const job = await findJobOrThrow(ctx, request.params.id);
+    if (job.state !== 'RUNNING' && job.state !== 'SCHEDULED') throw new StateError('job is not running');
+    await ctx.broker.publish(QUEUE.jobs, { kind: 'job', job: { ...job, state: 'CANCELLED' } });
+    return sendJson(reply, 200, STATUS_OK);
+  });
+
+  app.put<{ Params: IdParams }>('/jobs/:id/restart', async (request, reply) => {
+    const job = await findJobOrThrow(ctx, request.params.id);
+    if (job.state !== 'FAILED' && job.state !== 'CANCELLED') {
+      throw new StateError(`job is ${job.state} and can not be restarted`);
+    }
+    if (job.position > job.taskCount) throw new StateError('job has no more tasks to run');
+    await ctx.broker.publish(QUEUE.jobs, { kind: 'job', job, restart: true });
+    return sendJson(reply, 200, STATUS_OK);
+  });
+}

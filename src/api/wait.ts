@@ -1,0 +1,60 @@
+/**
+ * Wait mode of `POST /jobs`: hold the response until the job reaches a terminal state.
+ * The subscription is made before the job is published (so no event can be missed) and is
+ * always closed when the request ends, whichever way it ends.
+ */
+import type { FastifyReply } from 'fastify';
+
+import { deferred } from '../async.js';
+import type { Broker } from '../broker/broker.js';
+import { DroverError, TimeoutError } from '../errors.js';
+import type { Job } from '../model/job.js';
+import { isJobTerminal } from '../model/states.js';
+
+/** Job events carry terminal states on `job.completed`, `job.failed` and `job.cancelled`. */
+const JOB_EVENTS = 'job.*';
+
+export interface WaitOptions {
+  broker: Broker;
+  jobId: string;
+  timeoutMs: number;
+  /** The response: a client that goes away ends the wait. */
+  reply: FastifyReply;
+  /** Aborted when the server is closing. */
+  closing: AbortSignal;
+  /** Publishes the job; runs once the subscription is in place. */
+  start: () => Promise<void>;
+}
+
+/** The job as carried by its terminal event. Throws 408 on timeout or disconnect, 500 on shutdown. */
+export async function waitForJobEnd(options: WaitOptions): Promise<Job> {
+  const { broker, jobId, reply, closing } = options;
+  const ended = deferred<Job>();
+  // A rejection may come before anyone awaits (e.g. while publishing); it is awaited below.
+  ended.promise.catch(() => undefined);
+  const subscription = await broker.subscribeEvents(JOB_EVENTS, (_topic, event) => {
+    if (event.kind === 'job' && event.job.id === jobId && isJobTerminal(event.job.state))
+      ended.resolve(event.job);
+  });
+
+  const timer = setTimeout(
+    () => ended.reject(new TimeoutError('timeout waiting for job to complete')),
+    options.timeoutMs,
+  );
+  const onClientGone = (): void => {
+    if (!reply.raw.writableEnded) ended.reject(new TimeoutError('request cancelled'));
+  };
+  const onClosing = (): void => ended.reject(new DroverError('server shutting down', 500, 'SHUTTING_DOWN'));
+  reply.raw.once('close', onClientGone);
+  if (closing.aborted) onClosing();
+  closing.addEventListener('abort', onClosing, { once: true });
+  try {
+    await options.start();
+    return await ended.promise;
+  } finally {
+    clearTimeout(timer);
+    reply.raw.off('close', onClientGone);
+    closing.removeEventListener('abort', onClosing);
+    await subscription.close();
+  }
+}
