@@ -1,0 +1,37 @@
+import type { Expression, Kysely, SqlBool } from 'kysely';
+
+/**
+ * What differs between the SQL back ends, in one place. The query layer (`sql/*.ts`) asks this
+ * object instead of testing which dialect it runs on, so a new back end is one new object.
+ *
+ * - SQLite: no row locks (a transaction starts with `BEGIN IMMEDIATE`, which serialises writers),
+ *   FTS5 external-content tables kept in step by triggers.
+ * - PostgreSQL: `SELECT … FOR UPDATE`, a generated `tsvector` column with a GIN index.
+ */
+export interface SqlCapabilities {
+  /** Back-end name for logs and errors (`sqlite`, `postgres`). */
+  readonly name: string;
+  /** `SELECT … FOR UPDATE` takes row locks. Without it the back end must serialise writers. */
+  readonly rowLocks: boolean;
+  /** Most bound parameters one statement may carry (batch inserts are chunked to fit). */
+  readonly maxParameters: number;
+  /** Column type of the auto-increment `seq` key that full-text indexes point at. */
+  readonly serialType: 'integer' | 'bigserial';
+  readonly fullText: FullTextSearch;
+  /** Whether `err` is a unique-constraint violation (turned into a user-facing message). */
+  isUniqueViolation(err: unknown): boolean;
+}
+
+/** The full-text flavour: the schema it needs and the match conditions the queries use. */
+export interface FullTextSearch {
+  /** Create the search structures over `jobs` (name, description, state) and `tasks_log_parts` (contents). */
+  createSchema(db: Kysely<unknown>): Promise<void>;
+  /**
+   * A condition on a row of `jobs` (the table must be in scope under its own name): all `terms`
+   * must match. `terms` is the user's text, not yet escaped. Returns undefined when no term is
+   * searchable (only stop words or punctuation): the caller then applies no text filter.
+   */
+  matchJobs(terms: string): Expression<SqlBool> | undefined;
+  /** The same for a row of `tasks_log_parts` (in scope under its own name), over `contents`. */
+  matchLogParts(terms: string): Expression<SqlBool> | undefined;
+}

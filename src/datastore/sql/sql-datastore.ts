@@ -1,0 +1,337 @@
+import { Migrator, sql, type Kysely } from 'kysely';
+import { coerceError, NotFoundError } from '../../errors.js';
+import { silentLogger, type Logger } from '../../logger.js';
+import type { Job, Role, User } from '../../model/job.js';
+import type { TaskLogPart } from '../../model/log-part.js';
+import { NODE_LISTED_FOR_MS, type Node } from '../../model/node.js';
+import type { Page } from '../../model/page.js';
+import type { ScheduledJob } from '../../model/scheduled-job.js';
+import type { JobState, TaskState } from '../../model/states.js';
+import type { Task } from '../../model/task.js';
+import type {
+  Datastore,
+  JobQuery,
+  LogQuery,
+  Metrics,
+  Modify,
+  PageRequest,
+  PurgeRequest,
+  WebhookDelivery,
+} from '../datastore.js';
+import type { SqlCapabilities } from './capabilities.js';
+import * as jobs from './jobs.js';
+import * as locks from './locks.js';
+import * as logs from './logs.js';
+import { migrationProvider } from './migrations.js';
+import * as nodes from './nodes.js';
+import * as scheduled from './scheduled-jobs.js';
+import type { Database } from './tables.js';
+import * as tasks from './tasks.js';
+import * as users from './users.js';
+import * as webhooks from './webhooks.js';
+
+export interface SqlDatastoreOptions {
+  /** The Kysely instance to run on; the datastore owns it and destroys it on `close()`. */
+  db: Kysely<Database>;
+  capabilities: SqlCapabilities;
+  /** @default a silent logger */
+  logger?: Logger;
+}
+
+/** What a datastore and the transaction-bound copies made from it share. */
+interface SharedState {
+  guestId?: string;
+  closed: boolean;
+}
+
+/**
+ * The `Datastore` on any SQL back end Kysely speaks; subclasses open the connection and supply
+ * the capabilities. `transaction(fn)` hands `fn` a copy bound to a Kysely transaction: its calls
+ * join that transaction, and nested `transaction` calls reuse it.
+ *
+ * Danger: inside `fn`, use only the datastore it is given. On SQLite the outer datastore waits for
+ * the single connection that the transaction holds, so calling it from `fn` never returns.
+ */
+export class SqlDatastore implements Datastore {
+  protected readonly db: Kysely<Database>;
+  protected readonly caps: SqlCapabilities;
+  protected readonly logger: Logger;
+  /** Replaced by the one of the parent in copies bound to a transaction. */
+  private shared: SharedState = { closed: false };
+
+  constructor(options: SqlDatastoreOptions) {
+    if (!options.db) throw new Error('SqlDatastore: option `db` is required');
+    if (!options.capabilities) throw new Error('SqlDatastore: option `capabilities` is required');
+    this.db = options.db;
+    this.caps = options.capabilities;
+    this.logger = options.logger ?? silentLogger();
+  }
+
+  async migrate(): Promise<void> {
+    if (this.db.isTransaction) throw new Error('migrate() cannot run inside a transaction');
+    const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.caps) });
+    const { error, results } = await migrator.migrateToLatest();
+    if (error) throw new Error(`migrating the ${this.caps.name} datastore`, { cause: coerceError(error) });
+    const applied = (results ?? []).map((r) => r.migrationName);
+    this.logger.info({ applied }, applied.length > 0 ? 'datastore migrated' : 'datastore schema up to date');
+  }
+
+  transaction<T>(fn: (tx: Datastore) => Promise<T>): Promise<T> {
+    return this.inTransaction((db) => fn(db === this.db ? this : this.boundTo(db)));
+  }
+
+  private boundTo(db: Kysely<Database>): SqlDatastore {
+    const bound = new SqlDatastore({ db, capabilities: this.caps, logger: this.logger });
+    bound.shared = this.shared;
+    return bound;
+  }
+
+  /** Run `fn` in the current transaction, or in a new one. */
+  private inTransaction<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    if (this.db.isTransaction) return fn(this.db);
+    return this.db.transaction().execute(fn);
+  }
+
+  // ---- jobs --------------------------------------------------------------------------------
+
+  async createJob(job: Job): Promise<void> {
+    await this.inTransaction(async (db) => {
+      const creator = job.createdBy
+        ? await users.resolveCreatorId(db, job.createdBy)
+        : await this.guestId(db);
+      await jobs.insertJob(db, job, creator ?? null);
+    });
+  }
+
+  private async guestId(db: Kysely<Database>): Promise<string | undefined> {
+    this.shared.guestId ??= await users.findGuestId(db);
+    return this.shared.guestId;
+  }
+
+  async getJob(id: string): Promise<Job> {
+    return orNotFound(await this.findJob(id), 'job not found');
+  }
+
+  findJob(id: string): Promise<Job | undefined> {
+    return jobs.selectJob(this.db, this.caps, id);
+  }
+
+  updateJob(id: string, modify: Modify<Job>): Promise<Job> {
+    return this.inTransaction(async (db) =>
+      orNotFound(await jobs.modifyJob(db, this.caps, id, modify), 'job not found'),
+    );
+  }
+
+  listJobs(query: JobQuery): Promise<Page<Job>> {
+    return jobs.listJobs(this.db, this.caps, query);
+  }
+
+  getExecution(jobId: string): Promise<Task[]> {
+    return tasks.selectExecution(this.db, jobId);
+  }
+
+  listJobsByState(states: JobState[], limit: number): Promise<Job[]> {
+    return jobs.listJobsByState(this.db, states, limit);
+  }
+
+  async deleteJob(id: string): Promise<void> {
+    const deleted = await this.inTransaction((db) => jobs.deleteJobs(db, [id]));
+    if (deleted === 0) throw new NotFoundError('job not found');
+  }
+
+  // ---- tasks -------------------------------------------------------------------------------
+
+  createTask(task: Task): Promise<void> {
+    return tasks.insertTasks(this.db, this.caps, [task]);
+  }
+
+  async createTasks(list: Task[]): Promise<void> {
+    if (list.length === 0) return;
+    await this.inTransaction((db) => tasks.insertTasks(db, this.caps, list));
+  }
+
+  async getTask(id: string): Promise<Task> {
+    return orNotFound(await this.findTask(id), 'task not found');
+  }
+
+  findTask(id: string): Promise<Task | undefined> {
+    return tasks.selectTask(this.db, this.caps, id);
+  }
+
+  updateTask(id: string, modify: Modify<Task>): Promise<Task> {
+    return this.inTransaction(async (db) =>
+      orNotFound(await tasks.modifyTask(db, this.caps, id, modify), 'task not found'),
+    );
+  }
+
+  getActiveTasks(jobId: string): Promise<Task[]> {
+    return tasks.selectActiveTasks(this.db, jobId);
+  }
+
+  getChildTasks(parentId: string): Promise<Task[]> {
+    return tasks.selectChildTasks(this.db, parentId);
+  }
+
+  findNextCreatedChild(parentId: string): Promise<Task | undefined> {
+    return tasks.selectNextCreatedChild(this.db, parentId);
+  }
+
+  listTasksInFlight(states: TaskState[]): Promise<Task[]> {
+    return tasks.selectTasksInFlight(this.db, states);
+  }
+
+  // ---- logs --------------------------------------------------------------------------------
+
+  async createLogParts(parts: TaskLogPart[]): Promise<void> {
+    if (parts.length === 0) return;
+    await this.inTransaction((db) => logs.insertLogParts(db, this.caps, parts));
+  }
+
+  getTaskLogParts(taskId: string, query: LogQuery): Promise<Page<TaskLogPart>> {
+    return logs.selectTaskLogParts(this.db, this.caps, taskId, query);
+  }
+
+  getJobLogParts(jobId: string, query: LogQuery): Promise<Page<TaskLogPart>> {
+    return logs.selectJobLogParts(this.db, this.caps, jobId, query);
+  }
+
+  // ---- nodes and metrics -------------------------------------------------------------------
+
+  upsertNode(node: Node): Promise<void> {
+    return nodes.upsertNode(this.db, node);
+  }
+
+  findNode(id: string): Promise<Node | undefined> {
+    return nodes.selectNode(this.db, id);
+  }
+
+  getActiveNodes(since: Date): Promise<Node[]> {
+    return nodes.selectActiveNodes(this.db, since);
+  }
+
+  async getMetrics(now: Date): Promise<Metrics> {
+    const [jobsRunning, tasksRunning, online] = await Promise.all([
+      jobs.countJobsInState(this.db, 'RUNNING'),
+      tasks.countRunningTasks(this.db),
+      nodes.nodeStats(this.db, new Date(now.getTime() - NODE_LISTED_FOR_MS)),
+    ]);
+    return { jobs: { running: jobsRunning }, tasks: { running: tasksRunning }, nodes: online };
+  }
+
+  // ---- scheduled jobs ----------------------------------------------------------------------
+
+  async createScheduledJob(job: ScheduledJob): Promise<void> {
+    await this.inTransaction(async (db) => {
+      const creator = job.createdBy
+        ? await users.resolveCreatorId(db, job.createdBy)
+        : await this.guestId(db);
+      await scheduled.insertScheduledJob(db, job, creator ?? null);
+    });
+  }
+
+  async getScheduledJob(id: string): Promise<ScheduledJob> {
+    return orNotFound(await scheduled.selectScheduledJob(this.db, this.caps, id), 'scheduled job not found');
+  }
+
+  updateScheduledJob(id: string, modify: Modify<ScheduledJob>): Promise<ScheduledJob> {
+    return this.inTransaction(async (db) =>
+      orNotFound(await scheduled.modifyScheduledJob(db, this.caps, id, modify), 'scheduled job not found'),
+    );
+  }
+
+  listScheduledJobs(query: PageRequest & { username?: string }): Promise<Page<ScheduledJob>> {
+    return scheduled.listScheduledJobs(this.db, query);
+  }
+
+  listActiveScheduledJobs(): Promise<ScheduledJob[]> {
+    return scheduled.listActiveScheduledJobs(this.db);
+  }
+
+  async deleteScheduledJob(id: string): Promise<void> {
+    const deleted = await this.inTransaction((db) => scheduled.deleteScheduledJob(db, id));
+    if (deleted === 0) throw new NotFoundError('scheduled job not found');
+  }
+
+  // ---- users and roles ---------------------------------------------------------------------
+
+  createUser(user: User & { passwordHash?: string }): Promise<void> {
+    return users.insertUser(this.db, this.caps, user);
+  }
+
+  findUser(usernameOrId: string): Promise<(User & { passwordHash?: string }) | undefined> {
+    return users.findUser(this.db, usernameOrId);
+  }
+
+  createRole(role: Role): Promise<void> {
+    return users.insertRole(this.db, this.caps, role);
+  }
+
+  findRole(slugOrId: string): Promise<Role | undefined> {
+    return users.findRole(this.db, slugOrId);
+  }
+
+  assignRole(userId: string, roleId: string): Promise<void> {
+    return users.assignRole(this.db, userId, roleId);
+  }
+
+  getUserRoles(userId: string): Promise<Role[]> {
+    return users.getUserRoles(this.db, userId);
+  }
+
+  // ---- locks and the webhook outbox --------------------------------------------------------
+
+  claimLock(key: string, now: Date, ttlMs: number): Promise<boolean> {
+    return locks.claimLock(this.db, key, now, ttlMs);
+  }
+
+  async enqueueWebhooks(deliveries: WebhookDelivery[]): Promise<void> {
+    if (deliveries.length === 0) return;
+    await this.inTransaction((db) => webhooks.insertWebhooks(db, this.caps, deliveries));
+  }
+
+  claimDueWebhooks(now: Date, limit: number, leaseMs: number): Promise<WebhookDelivery[]> {
+    return webhooks.claimDueWebhooks(this.db, this.caps, now, limit, leaseMs);
+  }
+
+  updateWebhook(id: string, patch: Parameters<Datastore['updateWebhook']>[1]): Promise<void> {
+    return webhooks.updateWebhook(this.db, id, patch);
+  }
+
+  getWebhooks(jobId: string): Promise<WebhookDelivery[]> {
+    return webhooks.selectWebhooks(this.db, jobId);
+  }
+
+  // ---- retention and lifecycle -------------------------------------------------------------
+
+  /**
+   * Beyond the port's log parts and jobs (each at most `limit`): finished webhook deliveries
+   * created before `jobsBefore`, and scheduler tick locks claimed before `logsBefore`, so that
+   * neither table grows forever. The count returned covers all four kinds.
+   */
+  purge(request: PurgeRequest): Promise<number> {
+    return this.inTransaction(async (db) => {
+      const { logsBefore, jobsBefore, now, limit } = request;
+      const parts = await logs.purgeLogParts(db, logsBefore, limit);
+      const jobCount = await jobs.purgeJobs(db, now, jobsBefore, limit);
+      const deliveries = await webhooks.purgeWebhooks(db, jobsBefore, limit);
+      const lockCount = await locks.purgeLocks(db, logsBefore, limit);
+      return parts + jobCount + deliveries + lockCount;
+    });
+  }
+
+  async healthCheck(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
+  async close(): Promise<void> {
+    if (this.db.isTransaction) throw new Error('close() the datastore, not a transaction bound to it');
+    if (this.shared.closed) return;
+    this.shared.closed = true;
+    await this.db.destroy();
+  }
+}
+
+function orNotFound<T>(value: T | undefined, message: string): T {
+  if (value === undefined) throw new NotFoundError(message);
+  return value;
+}

@@ -1,0 +1,76 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely } from 'kysely';
+import type { Logger } from '../logger.js';
+import type { SqlCapabilities } from './sql/capabilities.js';
+import { SqlDatastore } from './sql/sql-datastore.js';
+import type { Database } from './sql/tables.js';
+import { ImmediateSqliteDialect, withStatementCache } from './sqlite-dialect.js';
+import { SQLITE_FULL_TEXT } from './sqlite-fts.js';
+
+export interface SqliteDatastoreOptions {
+  /** Database file; its directory is created when missing. `:memory:` for a private in-memory database. */
+  path: string;
+  /** @default a silent logger */
+  logger?: Logger;
+  /**
+   * How long a statement waits for another process's write lock before failing with SQLITE_BUSY.
+   * @default 10000
+   */
+  busyTimeoutMs?: number;
+}
+
+/** SQLite has no row locks: `BEGIN IMMEDIATE` (see sqlite-dialect.ts) serialises writers instead. */
+export const SQLITE_CAPABILITIES: SqlCapabilities = {
+  name: 'sqlite',
+  rowLocks: false,
+  // SQLITE_MAX_VARIABLE_NUMBER since 3.32; keep a margin.
+  maxParameters: 32_000,
+  serialType: 'integer',
+  fullText: SQLITE_FULL_TEXT,
+  isUniqueViolation: (err) =>
+    err instanceof Error &&
+    'code' in err &&
+    (err.code === 'SQLITE_CONSTRAINT_UNIQUE' || err.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'),
+};
+
+/**
+ * The datastore on one SQLite file (better-sqlite3, through Kysely). Several processes may open
+ * the same file, e.g. `drover migration` while a server runs: the file is in WAL mode, and writers
+ * wait for each other up to `busyTimeoutMs`.
+ *
+ * Durability: `synchronous = NORMAL`. In WAL mode a committed transaction survives a crash of the
+ * process; a power loss may lose the last transactions but never corrupts the file.
+ *
+ * Danger: within one process, open one instance per file and share it. better-sqlite3 waits for a
+ * lock synchronously, so a second instance waiting on a transaction of the first blocks the event
+ * loop that the first needs to finish it: both stall for `busyTimeoutMs`, then one fails with
+ * SQLITE_BUSY. (Calls on one instance queue on its connection instead, which is cheap.)
+ */
+export class SqliteDatastore extends SqlDatastore {
+  constructor(options: SqliteDatastoreOptions) {
+    if (!options?.path) throw new Error('SqliteDatastore: option `path` is required');
+    const database = openDatabase(options.path, options.busyTimeoutMs ?? 10_000);
+    const dialect = new ImmediateSqliteDialect({ database: withStatementCache(database) });
+    super({
+      db: new Kysely<Database>({ dialect }),
+      capabilities: SQLITE_CAPABILITIES,
+      logger: options.logger,
+    });
+  }
+}
+
+function openDatabase(path: string, busyTimeoutMs: number): BetterSqlite3.Database {
+  const inMemory = path === ':memory:' || path === '';
+  if (!inMemory) mkdirSync(dirname(path), { recursive: true });
+  const database = new BetterSqlite3(path, { timeout: busyTimeoutMs });
+  if (!inMemory) database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  // 32 MiB of page cache (the default is 2 MiB): list queries over a million jobs stay in memory.
+  database.pragma('cache_size = -32768');
+  database.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+  // Rows are linked by code (deleteJobs and friends), not by declared foreign keys.
+  database.pragma('foreign_keys = OFF');
+  return database;
+}

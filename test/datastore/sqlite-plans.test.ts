@@ -1,0 +1,105 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, type CompiledQuery } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SqlDatastore } from '../../src/datastore/sql/sql-datastore.js';
+import type { Database } from '../../src/datastore/sql/tables.js';
+import { ImmediateSqliteDialect, withStatementCache } from '../../src/datastore/sqlite-dialect.js';
+import { SQLITE_CAPABILITIES } from '../../src/datastore/sqlite.js';
+import { at, createJobs, makeJob, makeTask } from './contract/fixtures.js';
+import { useTempDirs } from './helpers.js';
+
+const temp = useTempDirs();
+
+/**
+ * Which indexes the queries use (untimed: speed is the benchmark's business). A datastore built on
+ * a Kysely instance that records every compiled query; each one is then explained on a second
+ * connection to the same file.
+ */
+describe('sqlite query plans', () => {
+  let path: string;
+  let queries: CompiledQuery[];
+  let ds: SqlDatastore;
+
+  beforeEach(async () => {
+    path = temp.newDbPath();
+    queries = [];
+    const database = new BetterSqlite3(path);
+    database.pragma('journal_mode = WAL');
+    const db = new Kysely<Database>({
+      dialect: new ImmediateSqliteDialect({ database: withStatementCache(database) }),
+      log: (event) => {
+        if (event.level === 'query') queries.push(event.query);
+      },
+    });
+    ds = new SqlDatastore({ db, capabilities: SQLITE_CAPABILITIES });
+    await ds.migrate();
+    await createJobs(ds, 50, (i) => ({ tags: [`t${i % 5}`], state: i % 2 ? 'RUNNING' : 'COMPLETED' }));
+  });
+
+  afterEach(async () => {
+    await ds.close();
+  });
+
+  /** The plan lines of every query recorded while `fn` ran, skipping transaction statements. */
+  async function plansOf(fn: () => Promise<unknown>): Promise<string[][]> {
+    queries = [];
+    await fn();
+    const reader = new BetterSqlite3(path, { readonly: true });
+    try {
+      return queries
+        .filter((q) => /^\s*(select|update|delete)/i.test(q.sql))
+        .map((q) => {
+          const rows = reader.prepare(`explain query plan ${q.sql}`).all(...q.parameters) as {
+            detail: string;
+          }[];
+          return rows.map((row) => row.detail);
+        });
+    } finally {
+      reader.close();
+    }
+  }
+
+  /** A full scan of a table, as opposed to a scan of one of its indexes. */
+  const FULL_SCAN = /^SCAN (jobs|tasks|tasks_log_parts|nodes|job_tags|jobs_perms)( AS \w+)?$/;
+
+  it('lists jobs by walking the created_at index, without sorting or scanning the table', async () => {
+    const plans = await plansOf(() => ds.listJobs({ page: 2, size: 10 }));
+    const page = plans.at(-1)!;
+    expect(page).toContain('SCAN jobs USING INDEX jobs_created_at_idx');
+    expect(page.join('\n')).not.toMatch(/TEMP B-TREE/);
+    for (const plan of plans) expect(plan.filter((line) => FULL_SCAN.test(line))).toEqual([]);
+  });
+
+  it('searches jobs by tag, text and permissions without a full scan of jobs', async () => {
+    const plans = await plansOf(() =>
+      ds.listJobs({ page: 1, size: 10, q: 'job running tag:t1', username: 'guest' }),
+    );
+    expect(plans.join('\n')).toMatch(/jobs_fts VIRTUAL TABLE/);
+    expect(plans.join('\n')).toMatch(/job_tags_tag_idx/);
+    for (const plan of plans) expect(plan.filter((line) => FULL_SCAN.test(line))).toEqual([]);
+  });
+
+  it('runs the per-task queries of the engine through indexes', async () => {
+    const job = makeJob({ state: 'RUNNING' });
+    await ds.createJob(job);
+    const parent = makeTask(job, { createdAt: at(0) });
+    const child = makeTask(job, { parentId: parent.id, createdAt: at(1) });
+    await ds.createTasks([parent, child]);
+    await ds.createLogParts([{ taskId: child.id!, number: 1, contents: 'hello world' }]);
+    const plans = await plansOf(async () => {
+      await ds.getJob(job.id);
+      await ds.updateJob(job.id, (j) => void (j.position = 1));
+      await ds.updateTask(child.id!, (t) => void (t.state = 'RUNNING'));
+      await ds.getExecution(job.id);
+      await ds.getActiveTasks(job.id);
+      await ds.getChildTasks(parent.id!);
+      await ds.findNextCreatedChild(parent.id!);
+      await ds.getTaskLogParts(child.id!, { page: 1, size: 10, q: 'hello' });
+      await ds.getJobLogParts(job.id, { page: 1, size: 10 });
+      await ds.getActiveNodes(at(0));
+      await ds.listJobsByState(['RUNNING'], 10);
+    });
+    expect(plans.length).toBeGreaterThan(10);
+    for (const plan of plans) expect(plan.filter((line) => FULL_SCAN.test(line))).toEqual([]);
+  });
+});
