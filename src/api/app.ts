@@ -19,6 +19,7 @@ import { registerJobRoutes } from './routes/jobs.js';
 import { registerMetricsRoutes } from './routes/metrics.js';
 import { registerNodeRoutes } from './routes/nodes.js';
 import { registerQueueRoutes } from './routes/queues.js';
+import { registerScheduledJobRoutes } from './routes/scheduled-jobs.js';
 import { registerTaskRoutes } from './routes/tasks.js';
 
 export interface ApiOptions {
@@ -37,13 +38,13 @@ type RegisterRoutes = (app: FastifyInstance, ctx: ApiContext) => void;
 
 /**
  * Route groups, each switchable with `coordinator.api.endpoints.<group>` (a disabled group answers
- * 404 like any unknown route). Still to come: the six `/scheduled-jobs` routes (group `jobs`)
- * and `POST /users` (group `users`); add their register functions here.
+ * 404 like any unknown route). Still to come: `POST /users` (group `users`).
  */
 const ROUTE_GROUPS: readonly (readonly [EndpointGroup, RegisterRoutes])[] = [
   ['health', registerHealthRoutes],
   ['jobs', registerJobSubmitRoute],
   ['jobs', registerJobRoutes],
+  ['jobs', registerScheduledJobRoutes],
   ['tasks', registerTaskRoutes],
   ['queues', registerQueueRoutes],
   ['nodes', registerNodeRoutes],

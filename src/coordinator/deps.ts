@@ -1,0 +1,16 @@
+import type { Broker } from '../broker/broker.js';
+import type { Datastore } from '../datastore/datastore.js';
+import type { Logger } from '../logger.js';
+import type { Redactor } from '../model/redact.js';
+import type { Task } from '../model/task.js';
+
+/** What every coordinator handler needs. Built once by `Coordinator`. */
+export interface HandlerDeps {
+  ds: Datastore;
+  broker: Broker;
+  logger: Logger;
+  redactor: Redactor;
+  now: () => Date;
+  /** Publish a task to `pending` after a delay (retry backoff). */
+  later: (task: Task, delayMs: number) => void;
+}

@@ -1,0 +1,72 @@
+import type { Broker, Event, Message, PublishOptions } from '../broker/broker.js';
+import { QUEUE, TOPIC, nodeQueue } from '../broker/broker.js';
+import type { Job } from '../model/job.js';
+import type { Task } from '../model/task.js';
+
+type Action = (broker: Broker) => Promise<void>;
+
+/**
+ * What a handler wants published once its transaction has committed. Handlers collect
+ * effects inside the transaction and run them after it returns, so that nothing is ever
+ * published for a change that rolled back ("publish after commit").
+ */
+export class Effects {
+  private readonly actions: Action[] = [];
+  /** Tasks to hand to the pending handler in this process instead of a broker hop. */
+  readonly pendingTasks: Task[] = [];
+  /** Tasks whose retry waits (ms) before it is published to `pending`. */
+  readonly delayedTasks: Array<{ task: Task; delayMs: number }> = [];
+
+  publish(queue: string, message: Message, options?: PublishOptions): void {
+    this.actions.push((broker) => broker.publish(queue, message, options));
+  }
+
+  event(topic: string, event: Event): void {
+    this.actions.push((broker) => broker.publishEvent(topic, event));
+  }
+
+  /** Job and task changes for the webhook outbox, written inside the same transaction. */
+  readonly changes: Array<{ event: 'job.StateChange' | 'job.Progress'; job: Job } | { event: 'task.StateChange' | 'task.Progress'; task: Task }> = [];
+
+  /** Announce a job's new state on `job.<state>` (wait-mode submits, webhooks, live UIs). */
+  jobState(job: Job): void {
+    this.event(`job.${job.state.toLowerCase()}`, { kind: 'job', job });
+    this.changes.push({ event: 'job.StateChange', job });
+  }
+
+  jobProgress(job: Job): void {
+    this.event('job.progress', { kind: 'job', job });
+    this.changes.push({ event: 'job.Progress', job });
+  }
+
+  taskState(task: Task): void {
+    if (task.state) this.event(`task.${task.state.toLowerCase()}`, { kind: 'task', task });
+    this.changes.push({ event: 'task.StateChange', task });
+  }
+
+  taskProgress(task: Task): void {
+    this.event('task.progress', { kind: 'task', task });
+    this.changes.push({ event: 'task.Progress', task });
+  }
+
+  pending(task: Task, delayMs = 0): void {
+    if (delayMs > 0) this.delayedTasks.push({ task, delayMs });
+    else this.pendingTasks.push(task);
+  }
+
+  /** Ask the worker running a task to stop it. */
+  cancelOnNode(task: Task): void {
+    if (task.nodeId) this.publish(nodeQueue(task.nodeId), { kind: 'task', task: { ...task, state: 'CANCELLED' } });
+  }
+
+  /** Cancel another job (an attached sub-job, or the parent of one). */
+  cancelJob(job: Job): void {
+    this.publish(QUEUE.jobs, { kind: 'job', job: { ...job, state: 'CANCELLED' } });
+  }
+
+  async run(broker: Broker): Promise<void> {
+    for (const action of this.actions) await action(broker);
+  }
+}
+
+export { TOPIC };

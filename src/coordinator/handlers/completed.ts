@@ -1,0 +1,72 @@
+import { withTx } from '../transaction.js';
+import type { Datastore } from '../../datastore/datastore.js';
+import type { Task } from '../../model/task.js';
+import type { HandlerDeps } from '../deps.js';
+import { Effects } from '../effects.js';
+import { completeJob, failJob } from '../job-flow.js';
+import { completeChildTask } from '../scheduler/composite.js';
+import { newTopLevelTask } from '../task-factory.js';
+import { handlePendingTasks } from './pending.js';
+
+const COMPLETABLE = new Set(['PENDING', 'SCHEDULED', 'RUNNING', 'SKIPPED']);
+
+/**
+ * The `completed` queue: a task finished (COMPLETED) or was skipped (SKIPPED). For a
+ * top-level task this advances the job in the same transaction: position, context, and the
+ * next task or the job's completion.
+ */
+export async function completeTask(deps: HandlerDeps, message: Task): Promise<void> {
+  const now = deps.now();
+  const effects = new Effects();
+  await withTx(deps, effects, async (tx) => {
+    let changed = false;
+    const task = await tx.updateTask(message.id!, (t) => {
+      if (!COMPLETABLE.has(t.state!)) return;
+      changed = true;
+      t.state = message.state === 'SKIPPED' ? 'SKIPPED' : 'COMPLETED';
+      t.scheduledAt ??= message.scheduledAt;
+      t.startedAt ??= message.startedAt;
+      t.completedAt = message.completedAt ?? now;
+      t.result = message.result;
+      if (message.exitCode !== undefined) t.exitCode = message.exitCode;
+      if (message.nodeId) t.nodeId = message.nodeId;
+    });
+    if (!changed) {
+      deps.logger.debug({ taskId: message.id, state: task.state }, 'ignored completion of a task that is not active');
+      return;
+    }
+    effects.taskState(task);
+    if (task.parentId) {
+      await completeChildTask(deps, tx, task, effects);
+      return;
+    }
+    await advanceJob(tx, task, now, effects);
+  });
+  await effects.run(deps.broker);
+  await handlePendingTasks(deps, effects);
+}
+
+/** Move the job past a completed top-level task. */
+export async function advanceJob(tx: Datastore, task: Task, now: Date, effects: Effects): Promise<void> {
+  let changed = false;
+  const job = await tx.updateJob(task.jobId!, (j) => {
+    if (j.state !== 'RUNNING' && j.state !== 'SCHEDULED') return;
+    if (task.position !== j.position) return;
+    changed = true;
+    j.progress = Math.round((j.position / j.taskCount) * 10000) / 100;
+    j.position += 1;
+    if (task.var && task.result) {
+      j.context.tasks = { ...j.context.tasks, [task.var]: task.result };
+    }
+  });
+  if (!changed) return;
+  effects.jobProgress(job);
+  if (job.position <= job.taskCount) {
+    const next = newTopLevelTask(job, now);
+    await tx.createTask(next);
+    if (next.state === 'FAILED') await failJob(tx, job.id, next.error, now, effects);
+    else effects.pending(next);
+  } else {
+    await completeJob(tx, job.id, now, effects);
+  }
+}

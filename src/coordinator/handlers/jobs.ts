@@ -1,0 +1,117 @@
+import { withTx } from '../transaction.js';
+import type { Job } from '../../model/job.js';
+import { isJobActive } from '../../model/states.js';
+import type { HandlerDeps } from '../deps.js';
+import { Effects } from '../effects.js';
+import { cancelActiveTasks, failJob, settleParentTask } from '../job-flow.js';
+import { isResumable, resumeComposite } from '../scheduler/restart.js';
+import { newTopLevelTask } from '../task-factory.js';
+import { handlePendingTasks } from './pending.js';
+
+/** The `jobs` queue: start (PENDING), cancel (CANCELLED) or restart a job. */
+export async function handleJobMessage(deps: HandlerDeps, job: Job, restart: boolean): Promise<void> {
+  if (restart) return restartJob(deps, job.id);
+  switch (job.state) {
+    case 'PENDING':
+      return startJob(deps, job.id);
+    case 'CANCELLED':
+      return cancelJob(deps, job.id);
+    default:
+      deps.logger.debug({ jobId: job.id, state: job.state }, 'ignored job message in unexpected state');
+  }
+}
+
+/** PENDING → SCHEDULED: create the first task and hand it to the pending handler. */
+export async function startJob(deps: HandlerDeps, jobId: string): Promise<void> {
+  const now = deps.now();
+  const effects = new Effects();
+  await withTx(deps, effects, async (tx) => {
+    let started = false;
+    const job = await tx.updateJob(jobId, (j) => {
+      if (j.state !== 'PENDING') return;
+      started = true;
+      j.state = 'SCHEDULED';
+      j.startedAt = now;
+      j.position = 1;
+    });
+    if (!started) {
+      deps.logger.debug({ jobId }, 'ignored duplicate start of a job');
+      return;
+    }
+    effects.jobState(job);
+    await createCurrentTask(tx, job, now, effects);
+  });
+  await effects.run(deps.broker);
+  await handlePendingTasks(deps, effects);
+}
+
+/** Create the task at `job.position`, failing the job when its templates do not evaluate. */
+async function createCurrentTask(
+  tx: HandlerDeps['ds'],
+  job: Job,
+  now: Date,
+  effects: Effects,
+): Promise<void> {
+  const task = newTopLevelTask(job, now);
+  await tx.createTask(task);
+  if (task.state === 'FAILED') {
+    await failJob(tx, job.id, task.error, now, effects);
+  } else {
+    effects.pending(task);
+  }
+}
+
+/** CANCELLED: stop the job, its running tasks and its attached sub-jobs. */
+export async function cancelJob(deps: HandlerDeps, jobId: string): Promise<void> {
+  const effects = new Effects();
+  await withTx(deps, effects, async (tx) => {
+    let changed = false;
+    const job = await tx.updateJob(jobId, (j) => {
+      if (!isJobActive(j.state)) return;
+      changed = true;
+      j.state = 'CANCELLED';
+    });
+    if (!changed) return;
+    await cancelActiveTasks(tx, jobId, effects);
+    effects.jobState(job);
+    await settleParentTask(tx, job, deps.now(), effects);
+  });
+  await effects.run(deps.broker);
+}
+
+/**
+ * RESTART: a FAILED or CANCELLED job resumes at its current top-level task, with the context
+ * it had. A second restart of a job that is already running again is ignored (Tork failed it).
+ */
+export async function restartJob(deps: HandlerDeps, jobId: string): Promise<void> {
+  const now = deps.now();
+  const effects = new Effects();
+  await withTx(deps, effects, async (tx) => {
+    let changed = false;
+    const job = await tx.updateJob(jobId, (j) => {
+      if (j.state !== 'FAILED' && j.state !== 'CANCELLED') return;
+      if (j.position < 1 || j.position > j.taskCount) return;
+      changed = true;
+      j.state = 'RUNNING';
+      j.failedAt = undefined;
+      j.completedAt = undefined;
+      j.error = undefined;
+    });
+    if (!changed) {
+      deps.logger.debug({ jobId }, 'ignored restart of a job that cannot be restarted');
+      return;
+    }
+    effects.jobState(job);
+    const current = (await tx.getExecution(job.id))
+      .filter((t) => !t.parentId && t.position === job.position)
+      .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))[0];
+    if (isResumable(current)) {
+      const problem = await resumeComposite(tx, job, current, now, effects);
+      if (problem) await failJob(tx, job.id, problem, now, effects);
+    } else {
+      await createCurrentTask(tx, job, now, effects);
+    }
+  });
+  await effects.run(deps.broker);
+  await handlePendingTasks(deps, effects);
+}
