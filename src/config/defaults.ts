@@ -13,6 +13,7 @@
  *   `worker.queues.default = 1` for Tork's one-at-a-time behaviour.
  * - `coordinator.address = 127.0.0.1:8000`: listen on loopback only unless told otherwise.
  */
+import { COORDINATOR_QUEUES } from '../broker/broker.js';
 import { availableParallelism } from 'node:os';
 import type { Config } from './config.js';
 
@@ -25,17 +26,7 @@ export interface HostFacts {
 }
 
 /** The coordinator's own queues; each gets one consumer unless `coordinator.queues.<name>` says otherwise. */
-export const COORDINATOR_QUEUE_NAMES = [
-  'pending',
-  'started',
-  'completed',
-  'error',
-  'heartbeat',
-  'jobs',
-  'logs',
-  'progress',
-  'redeliveries',
-] as const;
+export const COORDINATOR_QUEUE_NAMES = COORDINATOR_QUEUES;
 
 export const API_ENDPOINT_GROUPS = [
   'health',
