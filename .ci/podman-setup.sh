@@ -4,15 +4,15 @@
 #
 #  1. installs podman, runc and busybox-static from Debian when missing;
 #  2. writes /etc/containers/containers.conf for this kind of machine: runc (crun refuses
-#     its cgroups), the cgroupfs manager (no systemd), and a nofile ulimit the machine allows;
-#  3. starts `podman system service` on $DROVER_PODMAN_SOCKET when nothing answers there;
+#     its cgroups), the cgroupfs manager (no systemd), and nofile/nproc ulimits it allows;
+#  3. starts `podman system service` on /run/podman/podman.sock when nothing answers there;
 #  4. builds the local test image (busybox only; no registry is reachable) with `podman import`.
 #
-# Runs as root on Debian. Prints the socket path on its last line.
+# Runs as root on Debian. The socket and image names are the ones test/helpers/podman.ts uses.
 set -euo pipefail
 
-SOCKET="${DROVER_PODMAN_SOCKET:-/run/podman/podman.sock}"
-IMAGE="${DROVER_TEST_IMAGE:-localhost/drover-test:latest}"
+SOCKET=/run/podman/podman.sock
+IMAGE=localhost/drover-test:latest
 CONF=/etc/containers/containers.conf
 
 say() { printf '[podman-setup] %s\n' "$*"; }
@@ -88,5 +88,4 @@ if ! podman image exists "$IMAGE"; then
     --change 'ENV PATH=/bin' --change 'CMD ["/bin/sh"]' - "$IMAGE" >/dev/null
 fi
 
-say "ready: image $IMAGE, socket"
-echo "$SOCKET"
+say "ready: $IMAGE, API on unix://$SOCKET"
