@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { QUEUE, type Broker, type Message, type Subscription } from '../broker/broker.js';
 import type { Datastore } from '../datastore/datastore.js';
-import { coerceError } from '../errors.js';
+import { UnavailableError, coerceError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { newNodeId } from '../model/ids.js';
 import type { Redactor } from '../model/redact.js';
@@ -16,6 +16,9 @@ import { handlePending } from './handlers/pending.js';
 import { handleProgress } from './handlers/progress.js';
 import { handleStarted } from './handlers/started.js';
 import { cpuSampler } from '../cpu.js';
+import type { MetricsRegistry } from '../metrics.js';
+import { CoordinatorMetrics } from './metrics.js';
+import { LivenessMonitor, type LivenessOptions } from './liveness.js';
 import { recoverInFlightWork } from './recovery.js';
 import { RetentionLoop } from './retention.js';
 import { ScheduledJobRunner } from './scheduled-jobs.js';
@@ -40,8 +43,12 @@ export interface CoordinatorOptions {
    */
   recoverOnStart?: boolean;
   retention?: { logsMs: number; jobsMs: number };
+  /** Worker leases and lost-work sweeps (see liveness.ts); off when not given. */
+  liveness?: LivenessOptions;
   /** Webhook delivery tuning (tests shorten the backoff). */
   webhooks?: Pick<WebhookDispatcherOptions, 'backoffMs' | 'pollMs' | 'timeoutMs' | 'maxAttempts'>;
+  /** Where the coordinator's counters go (the API renders the same registry). @default a private one */
+  metrics?: MetricsRegistry;
   now?: () => Date;
 }
 
@@ -58,6 +65,7 @@ export class Coordinator {
   private retention: RetentionLoop | undefined;
   private webhooks: WebhookDispatcher | undefined;
   private scheduler: ScheduledJobRunner | undefined;
+  private liveness: LivenessMonitor | undefined;
   private readonly startedAt = new Date();
   private readonly cpu = cpuSampler();
 
@@ -72,6 +80,8 @@ export class Coordinator {
       redactor: options.redactor,
       now: options.now ?? (() => new Date()),
       later: (task, delayMs) => this.publishLater(task, delayMs),
+      metrics: new CoordinatorMetrics(options.metrics),
+      webhooksQueued: () => this.webhooks?.nudge(),
     };
   }
 
@@ -95,11 +105,12 @@ export class Coordinator {
       this.retention = new RetentionLoop({ datastore: d.ds, logger: d.logger, ...this.options.retention });
       this.retention.start();
     }
-    this.webhooks = new WebhookDispatcher({ datastore: d.ds, logger: d.logger, ...this.options.webhooks });
+    this.webhooks = new WebhookDispatcher({ datastore: d.ds, logger: d.logger, metrics: d.metrics, ...this.options.webhooks });
     this.webhooks.start();
     this.scheduler = new ScheduledJobRunner({ datastore: d.ds, broker: d.broker, logger: d.logger, now: d.now });
     await this.scheduler.start();
     if (this.options.recoverOnStart) await recoverInFlightWork(d);
+    if (this.options.liveness) await (this.liveness = new LivenessMonitor(d, this.options.liveness)).start();
     d.logger.info({ nodeId: this.id }, 'coordinator started');
   }
 
@@ -112,6 +123,7 @@ export class Coordinator {
     await this.retention?.close();
     await this.webhooks?.close();
     await this.scheduler?.close();
+    await this.liveness?.close();
     await Promise.allSettled(this.subscriptions.map((s) => s.close()));
     this.state = 'closed';
   }
@@ -123,7 +135,9 @@ export class Coordinator {
 
   /**
    * Task queues go through Tork's error wrapper: a handler that throws marks the task FAILED
-   * with the error text, so a job never hangs on an unexpected error.
+   * with the error text, so a job never hangs on an unexpected error. An operational failure
+   * (`UnavailableError`: datastore unreachable, deadlock) is not the task's fault: it goes back
+   * to the broker, which redelivers the message a bounded number of times.
    */
   private async consumeTasks(queue: string, handle: (t: Task) => Promise<void>): Promise<void> {
     await this.consume(queue, async (m) => {
@@ -133,7 +147,7 @@ export class Coordinator {
       } catch (err) {
         const error = coerceError(err);
         this.deps.logger.error({ err: error, queue, taskId: m.task.id }, 'task handler failed');
-        if (queue === QUEUE.error) throw error;
+        if (queue === QUEUE.error || error instanceof UnavailableError) throw error;
         await failTask(this.deps, { ...m.task, state: 'FAILED', failedAt: this.deps.now(), error: error.message });
       }
     });

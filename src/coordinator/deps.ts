@@ -3,6 +3,7 @@ import type { Datastore } from '../datastore/datastore.js';
 import type { Logger } from '../logger.js';
 import type { Redactor } from '../model/redact.js';
 import type { Task } from '../model/task.js';
+import type { CoordinatorMetrics } from './metrics.js';
 
 /** What every coordinator handler needs. Built once by `Coordinator`. */
 export interface HandlerDeps {
@@ -13,4 +14,8 @@ export interface HandlerDeps {
   now: () => Date;
   /** Publish a task to `pending` after a delay (retry backoff). */
   later: (task: Task, delayMs: number) => void;
+  /** Counts for `GET /metrics`, fed by `Effects.run` after each commit. */
+  metrics: CoordinatorMetrics;
+  /** Called after a commit that queued webhook deliveries, so they go out without waiting for a poll. */
+  webhooksQueued?: () => void;
 }

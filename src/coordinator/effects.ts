@@ -2,6 +2,7 @@ import type { Broker, Event, Message, PublishOptions } from '../broker/broker.js
 import { QUEUE, TOPIC, nodeQueue } from '../broker/broker.js';
 import type { Job } from '../model/job.js';
 import type { Task } from '../model/task.js';
+import type { CoordinatorMetrics } from './metrics.js';
 
 type Action = (broker: Broker) => Promise<void>;
 
@@ -25,6 +26,9 @@ export class Effects {
     this.actions.push((broker) => broker.publishEvent(topic, event));
   }
 
+  /** What to count once committed (`run`). */
+  private readonly observations: Array<(metrics: CoordinatorMetrics) => void> = [];
+
   /** Job and task changes for the webhook outbox, written inside the same transaction. */
   readonly changes: Array<{ event: 'job.StateChange' | 'job.Progress'; job: Job } | { event: 'task.StateChange' | 'task.Progress'; task: Task }> = [];
 
@@ -32,6 +36,7 @@ export class Effects {
   jobState(job: Job): void {
     this.event(`job.${job.state.toLowerCase()}`, { kind: 'job', job });
     this.changes.push({ event: 'job.StateChange', job });
+    this.observations.push((m) => m.jobChanged(job));
   }
 
   jobProgress(job: Job): void {
@@ -42,6 +47,17 @@ export class Effects {
   taskState(task: Task): void {
     if (task.state) this.event(`task.${task.state.toLowerCase()}`, { kind: 'task', task });
     this.changes.push({ event: 'task.StateChange', task });
+    this.observations.push((m) => m.taskChanged(task));
+  }
+
+  /** A task was cancelled (counted only: Tork sends no task webhook for cancellations). */
+  taskCancelled(task: Task): void {
+    this.observations.push((m) => m.taskChanged(task));
+  }
+
+  /** A failed task gets another attempt. */
+  taskRetried(): void {
+    this.observations.push((m) => m.taskRetried());
   }
 
   taskProgress(task: Task): void {
@@ -64,7 +80,14 @@ export class Effects {
     this.publish(QUEUE.jobs, { kind: 'job', job: { ...job, state: 'CANCELLED' } });
   }
 
-  async run(broker: Broker): Promise<void> {
+  /** Restart another job (the sub-job of a subjob task that resumes). */
+  restartJob(job: Job): void {
+    this.publish(QUEUE.jobs, { kind: 'job', job, restart: true });
+  }
+
+  /** Publish what was collected, and count it. Call only after the transaction committed. */
+  async run(broker: Broker, metrics?: CoordinatorMetrics): Promise<void> {
+    if (metrics) for (const observe of this.observations.splice(0)) observe(metrics);
     for (const action of this.actions) await action(broker);
   }
 }

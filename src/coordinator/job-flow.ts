@@ -3,7 +3,7 @@ import { coerceError } from '../errors.js';
 import { evaluateTemplate } from '../expr/template.js';
 import type { Datastore } from '../datastore/datastore.js';
 import type { Job } from '../model/job.js';
-import { isJobActive } from '../model/states.js';
+import { isJobActive, isTaskActive } from '../model/states.js';
 import type { Task } from '../model/task.js';
 import type { Effects } from './effects.js';
 import { contextOf } from './evaluate.js';
@@ -19,6 +19,7 @@ export async function cancelActiveTasks(tx: Datastore, jobId: string, effects: E
     const cancelled = await tx.updateTask(task.id!, (t) => {
       t.state = 'CANCELLED';
     });
+    effects.taskCancelled(cancelled);
     if (cancelled.subjob?.id && !cancelled.subjob.detached) {
       const sub = await tx.findJob(cancelled.subjob.id);
       if (sub) effects.cancelJob(sub);
@@ -93,7 +94,9 @@ export async function completeJob(tx: Datastore, jobId: string, now: Date, effec
 export async function settleParentTask(tx: Datastore, job: Job, now: Date, effects: Effects): Promise<void> {
   if (!job.parentId) return;
   const parent = await tx.findTask(job.parentId);
-  if (!parent) return;
+  // A parent task that is no longer active was stopped from above (its job was cancelled or
+  // failed, or restarted with a new sub-job): nothing to report back.
+  if (!parent || !isTaskActive(parent.state!)) return;
   const message: Task = { ...parent };
   if (job.state === 'COMPLETED') {
     message.state = 'COMPLETED';

@@ -3,7 +3,8 @@ import { QUEUE } from '../broker/broker.js';
 import { taskKind } from '../model/task.js';
 import type { HandlerDeps } from './deps.js';
 import { Effects } from './effects.js';
-import { completeJob, failJob } from './job-flow.js';
+import { completeJob, failJob, settleParentTask } from './job-flow.js';
+import { isJobActive, isJobTerminal, isTaskActive } from '../model/states.js';
 import { newTopLevelTask } from './task-factory.js';
 import { handlePendingTasks } from './handlers/pending.js';
 
@@ -16,7 +17,9 @@ const BATCH = 10_000;
  * - PENDING tasks go through the pending handler again;
  * - SCHEDULED and RUNNING regular tasks are sent to their queue again (a task that was running
  *   runs again: at-least-once);
- * - an active job with no active task (the process died between two steps) is moved on.
+ * - an active job with no active task (the process died between two steps) is moved on;
+ * - a subjob task whose sub-job ended is settled, and a sub-job whose parent task stopped is
+ *   cancelled (the message between them was lost).
  * Every handler is idempotent, so running this twice does no harm.
  */
 export async function recoverInFlightWork(deps: HandlerDeps): Promise<void> {
@@ -30,6 +33,9 @@ export async function recoverInFlightWork(deps: HandlerDeps): Promise<void> {
   for (const task of await ds.listTasksInFlight(['PENDING', 'SCHEDULED', 'RUNNING'])) {
     if (task.state === 'PENDING') {
       effects.pending(task);
+    } else if (taskKind(task) === 'subjob') {
+      const sub = task.subjob?.id && !task.subjob.detached ? await ds.findJob(task.subjob.id) : undefined;
+      if (sub && isJobTerminal(sub.state)) await withTx(deps, effects, (tx) => settleParentTask(tx, sub, deps.now(), effects));
     } else if (taskKind(task) === 'regular') {
       const requeued = await ds.updateTask(task.id!, (t) => {
         t.state = 'SCHEDULED';
@@ -42,9 +48,23 @@ export async function recoverInFlightWork(deps: HandlerDeps): Promise<void> {
     count++;
   }
   count += await resumeStalledJobs(deps, effects);
-  await effects.run(broker);
+  count += await cancelOrphanedSubJobs(deps, effects);
+  await effects.run(broker, deps.metrics);
   await handlePendingTasks(deps, effects);
   if (count > 0) logger.info({ count }, 'recovered in-flight work');
+}
+
+/** Attached sub-jobs still running although their parent task stopped (the cancel was lost). */
+async function cancelOrphanedSubJobs(deps: HandlerDeps, effects: Effects): Promise<number> {
+  let cancelled = 0;
+  for (const job of await deps.ds.listJobsByState(['SCHEDULED', 'RUNNING'], BATCH)) {
+    if (!job.parentId) continue;
+    const parent = await deps.ds.findTask(job.parentId);
+    if (parent && isTaskActive(parent.state!)) continue;
+    if (isJobActive(job.state)) effects.cancelJob(job);
+    cancelled++;
+  }
+  return cancelled;
 }
 
 /** Active jobs whose current step was lost between two transactions. */

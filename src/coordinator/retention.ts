@@ -9,6 +9,11 @@ export interface RetentionOptions {
   jobsMs: number;
   /** Rows of each kind deleted per round. @default 1000 */
   batch?: number;
+  /**
+   * Rows of each kind per transaction. Small transactions keep the write lock short, so task
+   * handlers never wait long behind a purge. @default 100
+   */
+  chunk?: number;
 }
 
 const MIN_INTERVAL_MS = 60_000;
@@ -31,15 +36,26 @@ export class RetentionLoop {
     this.schedule();
   }
 
-  /** One round; returns how many rows were deleted. */
+  /**
+   * One round: up to `batch` rows of each kind, in transactions of `chunk`, yielding to other
+   * work between them. Returns how many rows were deleted.
+   */
   async runOnce(now = new Date()): Promise<number> {
-    const { datastore, logsMs, jobsMs, batch = 1000 } = this.options;
-    return datastore.purge({
+    const { datastore, logsMs, jobsMs, batch = 1000, chunk = 100 } = this.options;
+    const request = {
       now,
       logsBefore: new Date(now.getTime() - logsMs),
       jobsBefore: new Date(now.getTime() - jobsMs),
-      limit: batch,
-    });
+      limit: Math.min(chunk, batch),
+    };
+    let total = 0;
+    for (let done = 0; done < batch && !this.closed; done += request.limit) {
+      const deleted = await datastore.purge(request);
+      total += deleted;
+      if (deleted === 0) break;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return total;
   }
 
   async close(): Promise<void> {

@@ -60,14 +60,22 @@ export class ScheduledJobRunner {
       this.o.logger.error({ scheduledJobId: sj.id, err: coerceError(err) }, 'scheduled job has an unusable cron');
       return;
     }
-    const fire = (cron: Cron): void => {
-      const tick = cron.currentRun() ?? this.now();
-      void this.fire(sj.id, tick);
-    };
-    const cron =
-      spec.kind === 'pattern'
-        ? new Cron(spec.pattern, { mode: '5-part', timezone: spec.timezone, unref: true }, fire)
-        : new Cron('* * * * * *', { interval: Math.max(1, Math.round(spec.everyMs / 1000)), unref: true }, fire);
+    const tickOf = (cron: Cron): Date => cron.currentRun() ?? this.now();
+    let cron: Cron;
+    if (spec.kind === 'pattern') {
+      cron = new Cron(spec.pattern, { mode: '5-part', timezone: spec.timezone, unref: true }, (c: Cron) => {
+        void this.fire(sj.id, tickOf(c));
+      });
+    } else {
+      // `@every N`: ticks at multiples of N seconds since the epoch rather than N seconds after
+      // this process registered the entry, so that every coordinator fires the same ticks and the
+      // tick lock lets one of them through (an interval timer per process would not line up).
+      const everySeconds = Math.max(1, Math.round(spec.everyMs / 1000));
+      cron = new Cron('* * * * * *', { unref: true }, (c: Cron) => {
+        const tick = tickOf(c);
+        if (Math.floor(tick.getTime() / 1000) % everySeconds === 0) void this.fire(sj.id, tick);
+      });
+    }
     this.entries.set(sj.id, cron);
   }
 

@@ -70,6 +70,61 @@ const EXPECTED: Record<string, { state: string; result?: string; check?: (job: a
       expect(job.error).toBe(job.execution[0].error);
     },
   },
+  'parallel.yaml': {
+    state: 'COMPLETED',
+    result: 'colours: red green blue, done',
+    check: async (job) => {
+      expect(job.execution).toHaveLength(6);
+      const paint = job.execution.find((t: any) => t.name === 'paint');
+      expect(job.execution.filter((t: any) => t.parentId === paint.id)).toHaveLength(3);
+    },
+  },
+  'each.yaml': {
+    state: 'COMPLETED',
+    result: '1 4 9 / ABCD',
+    check: async (job) => {
+      expect(job.execution).toHaveLength(7);
+    },
+  },
+  'each_concurrency.yaml': {
+    state: 'COMPLETED',
+    result: 'a.txt=3,b.txt=1,c.txt=2',
+    check: async (job) => {
+      const children = job.execution.filter((t: any) => t.parentId);
+      expect(children).toHaveLength(3);
+      // At most two at once: the third starts only after one of the first two has ended.
+      const [first, second, third] = [...children].sort((a: any, b: any) => Date.parse(a.startedAt) - Date.parse(b.startedAt));
+      const firstEnd = Math.min(Date.parse(first.completedAt), Date.parse(second.completedAt));
+      expect(Date.parse(third.startedAt)).toBeGreaterThanOrEqual(firstEnd);
+      expect(job.execution.find((t: any) => t.name === 'nothing to do').state).toBe('COMPLETED');
+    },
+  },
+  'subjob.yaml': {
+    state: 'COMPLETED',
+    result: 'hello world | L R',
+    check: async (job, api) => {
+      expect(job.execution.map((t: any) => t.name)).toEqual(['greet', 'two at once', 'left', 'right']);
+      const sub = (await api.get(`/jobs/${job.execution[0].subjob.id}`)).body;
+      expect(sub).toMatchObject({ name: 'greeter', state: 'COMPLETED', parentId: job.execution[0].id, result: 'hello world' });
+    },
+  },
+  'subjob_detached.yaml': {
+    state: 'COMPLETED',
+    result: 'launched in the background',
+    check: async (job, api) => {
+      const sub = await api.waitForJob(job.execution[0].subjob.id);
+      expect(sub.parentId).toBeUndefined();
+      expect(sub.result).toBe('report with a 13-character token');
+    },
+  },
+  'nested.yaml': { state: 'COMPLETED', result: 'cubes 1,8,27 and a side task' },
+  'allow_failures.yaml': {
+    state: 'FAILED',
+    check: async (job) => {
+      expect(job.error).toBe('1 of 3 tasks failed: "mirror us" (exit code 7: mirror us unreachable)');
+      expect(job.context.tasks).toEqual({ mirror_eu: 'ok', mirror_ap: 'ok' });
+    },
+  },
 };
 
 describe('examples/ on a real `drover run standalone`', () => {

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
-import { startEngine, type Engine } from '../../src/engine.js';
+import { startEngine, type Engine, type EngineTuning } from '../../src/engine.js';
 import { silentLogger } from '../../src/logger.js';
 import { client } from './http.js';
 
@@ -10,7 +10,7 @@ import { client } from './http.js';
  * A real standalone engine inside the test process: SQLite file in a temp dir, in-memory
  * broker, shell runtime, HTTP on a free loopback port.
  */
-export async function startTestEngine(env: Record<string, string> = {}) {
+export async function startTestEngine(env: Record<string, string> = {}, options: { tuning?: EngineTuning } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'drover-engine-'));
   const { config } = loadConfig({
     cwd: dir,
@@ -22,6 +22,6 @@ export async function startTestEngine(env: Record<string, string> = {}) {
       ...env,
     },
   });
-  const engine: Engine = await startEngine({ config, mode: 'standalone', logger: silentLogger() });
+  const engine: Engine = await startEngine({ config, mode: 'standalone', logger: silentLogger(), tuning: options.tuning });
   return { engine, dir, config, api: client(engine.url!) };
 }

@@ -12,6 +12,8 @@ import type { ApiContext } from '../context.js';
 import { JOB_PAGING, parsePaging } from '../paging.js';
 import { resolvePermissions } from '../permissions.js';
 import { sendJson, STATUS_OK } from '../reply.js';
+import { creatorOf, getVisibleScheduledJob } from '../auth/access.js';
+import { listFilterOf } from '../auth/principal.js';
 
 interface IdParams {
   id: string;
@@ -28,7 +30,7 @@ export function registerScheduledJobRoutes(app: FastifyInstance, ctx: ApiContext
   app.post('/scheduled-jobs', async (request, reply) => {
     const body = typeof request.body === 'string' ? request.body : '';
     const input = parseScheduledJob(body, request.headers['content-type'], { allowComposite: ctx.allowComposite });
-    const sj = toScheduledJob(input, { id: newId(), createdAt: new Date() });
+    const sj = toScheduledJob(input, { id: newId(), createdAt: new Date(), createdBy: creatorOf(request) });
     if (sj.permissions) sj.permissions = await resolvePermissions(ctx.datastore, sj.permissions);
     await ctx.datastore.createScheduledJob(sj);
     const stored = await ctx.datastore.getScheduledJob(sj.id);
@@ -37,30 +39,35 @@ export function registerScheduledJobRoutes(app: FastifyInstance, ctx: ApiContext
   });
 
   app.get<{ Querystring: Record<string, string | string[] | undefined> }>('/scheduled-jobs', async (request, reply) => {
-    const page = await ctx.datastore.listScheduledJobs(parsePaging(request.query, JOB_PAGING));
+    const page = await ctx.datastore.listScheduledJobs({
+      ...parsePaging(request.query, JOB_PAGING),
+      ...listFilterOf(request.principal),
+    });
     return sendJson(reply, 200, pageToWire(page, (sj) => scheduledJobSummaryToWire(redactScheduled(ctx, sj))));
   });
 
   // Tork returned a schedule's secrets in clear here; Drover redacts them as for jobs.
   app.get<{ Params: IdParams }>('/scheduled-jobs/:id', async (request, reply) => {
-    const sj = await ctx.datastore.getScheduledJob(request.params.id);
+    const sj = await getVisibleScheduledJob(ctx, request, request.params.id);
     return sendJson(reply, 200, scheduledJobToWire(redactScheduled(ctx, sj)));
   });
 
   app.put<{ Params: IdParams }>('/scheduled-jobs/:id/pause', async (request, reply) => {
+    await getVisibleScheduledJob(ctx, request, request.params.id);
     const sj = await changeState(ctx, request.params.id, 'ACTIVE', 'PAUSED', 'scheduled job is not active');
     await announce(sj);
     return sendJson(reply, 200, STATUS_OK);
   });
 
   app.put<{ Params: IdParams }>('/scheduled-jobs/:id/resume', async (request, reply) => {
+    await getVisibleScheduledJob(ctx, request, request.params.id);
     const sj = await changeState(ctx, request.params.id, 'PAUSED', 'ACTIVE', 'scheduled job is not paused');
     await announce(sj);
     return sendJson(reply, 200, STATUS_OK);
   });
 
   app.delete<{ Params: IdParams }>('/scheduled-jobs/:id', async (request, reply) => {
-    const sj = await ctx.datastore.getScheduledJob(request.params.id);
+    const sj = await getVisibleScheduledJob(ctx, request, request.params.id);
     await ctx.datastore.deleteScheduledJob(sj.id);
     await announce({ ...sj, state: 'PAUSED' });
     return sendJson(reply, 200, STATUS_OK);

@@ -6,7 +6,7 @@ import { Effects } from '../effects.js';
 import { completeJob, failJob } from '../job-flow.js';
 import { completeChildTask } from '../scheduler/composite.js';
 import { newTopLevelTask } from '../task-factory.js';
-import { handlePendingTasks } from './pending.js';
+import { handlePendingTasks, scheduleOnCreate } from './pending.js';
 
 const COMPLETABLE = new Set(['PENDING', 'SCHEDULED', 'RUNNING', 'SKIPPED']);
 
@@ -42,7 +42,7 @@ export async function completeTask(deps: HandlerDeps, message: Task): Promise<vo
     }
     await advanceJob(tx, task, now, effects);
   });
-  await effects.run(deps.broker);
+  await effects.run(deps.broker, deps.metrics);
   await handlePendingTasks(deps, effects);
 }
 
@@ -63,9 +63,10 @@ export async function advanceJob(tx: Datastore, task: Task, now: Date, effects: 
   effects.jobProgress(job);
   if (job.position <= job.taskCount) {
     const next = newTopLevelTask(job, now);
+    const scheduled = scheduleOnCreate(job, next, now, effects);
     await tx.createTask(next);
     if (next.state === 'FAILED') await failJob(tx, job.id, next.error, now, effects);
-    else effects.pending(next);
+    else if (!scheduled) effects.pending(next);
   } else {
     await completeJob(tx, job.id, now, effects);
   }

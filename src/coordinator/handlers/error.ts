@@ -52,6 +52,7 @@ export async function failTask(deps: HandlerDeps, message: Task): Promise<void> 
     if (hasRetriesLeft(task)) {
       const retry = newRetry(task, now);
       await tx.createTask(retry);
+      effects.taskRetried();
       effects.pending(retry, retryDelayMs(task, retry.retry!.attempts!));
       return;
     }
@@ -61,7 +62,7 @@ export async function failTask(deps: HandlerDeps, message: Task): Promise<void> 
     }
     await failJob(tx, job.id, task.error, now, effects);
   });
-  await effects.run(deps.broker);
+  await effects.run(deps.broker, deps.metrics);
   await handlePendingTasks(deps, effects);
 }
 

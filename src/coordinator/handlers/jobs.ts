@@ -4,9 +4,10 @@ import { isJobActive } from '../../model/states.js';
 import type { HandlerDeps } from '../deps.js';
 import { Effects } from '../effects.js';
 import { cancelActiveTasks, failJob, settleParentTask } from '../job-flow.js';
-import { isResumable, resumeComposite } from '../scheduler/restart.js';
+import { isResumable, resumeTask } from '../scheduler/restart.js';
+import { advanceJob } from './completed.js';
 import { newTopLevelTask } from '../task-factory.js';
-import { handlePendingTasks } from './pending.js';
+import { handlePendingTasks, scheduleOnCreate } from './pending.js';
 
 /** The `jobs` queue: start (PENDING), cancel (CANCELLED) or restart a job. */
 export async function handleJobMessage(deps: HandlerDeps, job: Job, restart: boolean): Promise<void> {
@@ -41,7 +42,7 @@ export async function startJob(deps: HandlerDeps, jobId: string): Promise<void> 
     effects.jobState(job);
     await createCurrentTask(tx, job, now, effects);
   });
-  await effects.run(deps.broker);
+  await effects.run(deps.broker, deps.metrics);
   await handlePendingTasks(deps, effects);
 }
 
@@ -53,10 +54,11 @@ async function createCurrentTask(
   effects: Effects,
 ): Promise<void> {
   const task = newTopLevelTask(job, now);
+  const scheduled = scheduleOnCreate(job, task, now, effects);
   await tx.createTask(task);
   if (task.state === 'FAILED') {
     await failJob(tx, job.id, task.error, now, effects);
-  } else {
+  } else if (!scheduled) {
     effects.pending(task);
   }
 }
@@ -76,12 +78,14 @@ export async function cancelJob(deps: HandlerDeps, jobId: string): Promise<void>
     effects.jobState(job);
     await settleParentTask(tx, job, deps.now(), effects);
   });
-  await effects.run(deps.broker);
+  await effects.run(deps.broker, deps.metrics);
 }
 
 /**
  * RESTART: a FAILED or CANCELLED job resumes at its current top-level task, with the context
- * it had. A second restart of a job that is already running again is ignored (Tork failed it).
+ * it had. A parallel, each or attached subjob task resumes in place, re-running only what did
+ * not complete. A second restart of a job that is already running again is ignored (Tork
+ * failed it).
  */
 export async function restartJob(deps: HandlerDeps, jobId: string): Promise<void> {
   const now = deps.now();
@@ -105,13 +109,11 @@ export async function restartJob(deps: HandlerDeps, jobId: string): Promise<void
     const current = (await tx.getExecution(job.id))
       .filter((t) => !t.parentId && t.position === job.position)
       .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))[0];
-    if (isResumable(current)) {
-      const problem = await resumeComposite(tx, job, current, now, effects);
-      if (problem) await failJob(tx, job.id, problem, now, effects);
-    } else {
-      await createCurrentTask(tx, job, now, effects);
-    }
+    const outcome = isResumable(current) ? await resumeTask(tx, job, current, now, effects) : 'redo';
+    if (outcome === 'redo') await createCurrentTask(tx, job, now, effects);
+    else if (outcome === 'done') await advanceJob(tx, { ...current!, state: 'COMPLETED' }, now, effects);
+    else if (outcome !== 'resumed') await failJob(tx, job.id, outcome.error, now, effects);
   });
-  await effects.run(deps.broker);
+  await effects.run(deps.broker, deps.metrics);
   await handlePendingTasks(deps, effects);
 }

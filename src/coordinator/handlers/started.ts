@@ -3,6 +3,8 @@ import { isJobActive } from '../../model/states.js';
 import type { Task } from '../../model/task.js';
 import type { HandlerDeps } from '../deps.js';
 import { Effects } from '../effects.js';
+import type { Datastore, Modify } from '../../datastore/datastore.js';
+import { NotFoundError } from '../../errors.js';
 
 /**
  * The `started` queue: a worker began a task. Promotes the job SCHEDULED → RUNNING and the
@@ -11,16 +13,26 @@ import { Effects } from '../effects.js';
 export async function handleStarted(deps: HandlerDeps, message: Task): Promise<void> {
   const effects = new Effects();
   await withTx(deps, effects, async (tx) => {
-    const stored = await tx.findTask(message.id!);
-    if (!stored) return;
     const job = await tx.findJob(message.jobId!);
     if (!job) return;
     if (!isJobActive(job.state)) {
-      if (stored.state === 'CANCELLED' || stored.state === 'SCHEDULED' || stored.state === 'RUNNING') {
+      const stored = await tx.findTask(message.id!);
+      if (stored && (stored.state === 'CANCELLED' || stored.state === 'SCHEDULED' || stored.state === 'RUNNING')) {
         effects.cancelOnNode({ ...stored, nodeId: message.nodeId });
       }
       return;
     }
+    // One read of the task, under lock (this runs for every task): a task that does not exist
+    // is ignored, as a redelivery of a deleted job's task would be.
+    const task = await updateTaskIfExists(tx, message.id!, (t) => {
+      if (t.state === 'SCHEDULED') {
+        t.state = 'RUNNING';
+        t.startedAt = message.startedAt ?? deps.now();
+      }
+      // A redelivered task may start on another worker: the latest one is where it runs.
+      if (message.nodeId) t.nodeId = message.nodeId;
+    });
+    if (!task) return;
     if (job.state === 'SCHEDULED') {
       let promoted = false;
       const running = await tx.updateJob(job.id, (j) => {
@@ -30,15 +42,16 @@ export async function handleStarted(deps: HandlerDeps, message: Task): Promise<v
       });
       if (promoted) effects.jobState(running);
     }
-    const task = await tx.updateTask(message.id!, (t) => {
-      if (t.state === 'SCHEDULED') {
-        t.state = 'RUNNING';
-        t.startedAt = message.startedAt ?? deps.now();
-      }
-      // A redelivered task may start on another worker: the latest one is where it runs.
-      if (message.nodeId) t.nodeId = message.nodeId;
-    });
     if (task.state === 'RUNNING') effects.taskState(task);
   });
-  await effects.run(deps.broker);
+  await effects.run(deps.broker, deps.metrics);
+}
+
+async function updateTaskIfExists(tx: Datastore, id: string, modify: Modify<Task>): Promise<Task | undefined> {
+  try {
+    return await tx.updateTask(id, modify);
+  } catch (err) {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  }
 }

@@ -56,7 +56,7 @@ export async function scheduleCompositeTask(deps: HandlerDeps, job: Job, task: T
     }
     if (broken) await finishParent(deps, tx, parent, { error: broken.error }, effects);
   });
-  await effects.run(deps.broker);
+  await effects.run(deps.broker, deps.metrics);
   await handlePendingTasks(deps, effects);
 }
 
@@ -146,6 +146,7 @@ async function cancelDescendants(tx: Datastore, parentId: string, effects: Effec
     const cancelled = await tx.updateTask(child.id!, (t) => {
       t.state = 'CANCELLED';
     });
+    effects.taskCancelled(cancelled);
     if (cancelled.subjob?.id && !cancelled.subjob.detached) {
       const sub = await tx.findJob(cancelled.subjob.id);
       if (sub) effects.cancelJob(sub);

@@ -20,8 +20,9 @@ export function evaluateEachList(job: Job, parent: Task): unknown[] | string {
 }
 
 /**
- * Create one child per item. Children beyond `concurrency` are created in state CREATED and
- * released one by one as others finish. Returns the first child that failed to evaluate.
+ * Create one child per item (or per item of `indexes`, on restart). Children beyond the window
+ * (`concurrency`, or `window` seats on restart) are created in state CREATED and released one by
+ * one as others finish. Returns the first child that failed to evaluate.
  */
 export async function expandEach(
   tx: Datastore,
@@ -31,13 +32,15 @@ export async function expandEach(
   now: Date,
   effects: Effects,
   indexes?: number[],
+  window?: number,
 ): Promise<Task | undefined> {
   const each = parent.each!;
   const concurrency = each.concurrency ?? 0;
   const which = indexes ?? items.map((_, i) => i);
+  const seats = window ?? (concurrency > 0 ? concurrency : which.length);
   const children: Task[] = [];
   for (const [n, i] of which.entries()) {
-    const runsNow = concurrency === 0 || n < concurrency;
+    const runsNow = n < seats;
     const child = newTaskRecord(job, each.task, {
       position: parent.position!,
       parentId: parent.id!,

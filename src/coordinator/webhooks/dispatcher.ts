@@ -1,6 +1,7 @@
 import type { Datastore, WebhookDelivery } from '../../datastore/datastore.js';
 import { coerceError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
+import type { CoordinatorMetrics } from '../metrics.js';
 
 export interface WebhookDispatcherOptions {
   datastore: Datastore;
@@ -13,6 +14,8 @@ export interface WebhookDispatcherOptions {
   timeoutMs?: number;
   /** How often the outbox is polled when nothing nudges it. @default 1000 */
   pollMs?: number;
+  /** Counts each attempt's outcome. */
+  metrics?: Pick<CoordinatorMetrics, 'webhookAttempt'>;
   now?: () => Date;
 }
 
@@ -28,7 +31,9 @@ export class WebhookDispatcher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private closed = false;
-  private readonly o: Required<Omit<WebhookDispatcherOptions, 'datastore' | 'logger'>> & WebhookDispatcherOptions;
+  private nudged = false;
+  private readonly stopping = new AbortController();
+  private readonly o: Required<Omit<WebhookDispatcherOptions, 'datastore' | 'logger' | 'metrics'>> & WebhookDispatcherOptions;
 
   constructor(options: WebhookDispatcherOptions) {
     this.o = { maxAttempts: 5, backoffMs: 2000, timeoutMs: 5000, pollMs: 1000, now: () => new Date(), ...options };
@@ -38,14 +43,18 @@ export class WebhookDispatcher {
     this.schedule(0);
   }
 
-  /** Look at the outbox now (a change just queued something). */
+  /** Look at the outbox now (a change just queued something), or right after the current round. */
   nudge(): void {
-    if (!this.running && !this.closed) this.schedule(0);
+    if (this.closed) return;
+    if (this.running) this.nudged = true;
+    else this.schedule(0);
   }
 
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
+    // Calls in flight are abandoned; their rows stay PENDING and are sent again after the lease.
+    this.stopping.abort();
     await this.running;
   }
 
@@ -57,7 +66,8 @@ export class WebhookDispatcher {
         .catch((err: unknown) => this.o.logger.warn({ err: coerceError(err) }, 'webhook round failed'))
         .finally(() => {
           this.running = undefined;
-          this.schedule(this.o.pollMs);
+          this.schedule(this.nudged ? 0 : this.o.pollMs);
+          this.nudged = false;
         });
     }, ms);
     this.timer.unref();
@@ -80,20 +90,23 @@ export class WebhookDispatcher {
         method: 'POST',
         headers: { 'content-type': 'application/json; charset=UTF-8', ...d.headers },
         body: d.body,
-        signal: AbortSignal.timeout(this.o.timeoutMs),
+        signal: AbortSignal.any([AbortSignal.timeout(this.o.timeoutMs), this.stopping.signal]),
       });
       await res.arrayBuffer().catch(() => undefined);
       if (res.ok) {
         await this.o.datastore.updateWebhook(d.id, { state: 'DELIVERED', attempts, deliveredAt: this.o.now(), lastError: undefined });
+        this.o.metrics?.webhookAttempt('delivered');
         return;
       }
       error = `HTTP ${res.status}`;
       retry = RETRYABLE.has(res.status);
     } catch (err) {
+      if (this.stopping.signal.aborted) return;
       error = coerceError(err).message;
       retry = true;
     }
     const giveUp = !retry || attempts >= this.o.maxAttempts;
+    this.o.metrics?.webhookAttempt(giveUp ? 'failed' : 'retried');
     this.o.logger.warn({ url: d.url, attempts, error, jobId: d.jobId }, giveUp ? 'webhook failed' : 'webhook will be retried');
     await this.o.datastore.updateWebhook(d.id, {
       state: giveUp ? 'FAILED' : 'PENDING',

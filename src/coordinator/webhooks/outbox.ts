@@ -36,17 +36,20 @@ function passesIf(hook: Webhook, scope: Record<string, unknown>): boolean {
 }
 
 /**
- * Turn committed job/task changes into outbox rows for the job's webhooks. Runs inside the
- * transaction that made the changes. Payloads are redacted summaries; a header whose template
- * fails is sent empty (as Tork does), a failing `if` skips the hook with a log line.
+ * Turn committed job/task changes into outbox rows for the job's webhooks; returns how many.
+ * Runs inside the transaction that made the changes. Payloads are redacted summaries; a header
+ * whose template fails is sent empty (as Tork does), a failing `if` skips the hook with a log
+ * line.
  */
-export async function writeWebhookOutbox(deps: HandlerDeps, tx: Datastore, changes: Change[]): Promise<void> {
+export async function writeWebhookOutbox(deps: HandlerDeps, tx: Datastore, changes: Change[]): Promise<number> {
   const jobs = new Map<string, Job | undefined>();
   const rows: WebhookDelivery[] = [];
   const now = deps.now();
+  const hookless = jobsWithoutWebhooks(deps);
   for (const change of changes) {
     const jobId = 'job' in change ? change.job.id : change.task.jobId!;
-    if (!jobs.has(jobId)) jobs.set(jobId, 'job' in change ? change.job : await tx.findJob(jobId));
+    if (hookless.has(jobId)) continue;
+    if (!jobs.has(jobId)) jobs.set(jobId, 'job' in change ? change.job : await readJob(tx, jobId, hookless));
     const job = 'job' in change ? change.job : jobs.get(jobId);
     const hooks = job?.webhooks?.filter((h) => wants(h, change.event));
     if (!job || !hooks?.length) continue;
@@ -74,6 +77,31 @@ export async function writeWebhookOutbox(deps: HandlerDeps, tx: Datastore, chang
     }
   }
   if (rows.length > 0) await tx.enqueueWebhooks(rows);
+  return rows.length;
+}
+
+/**
+ * Jobs known to have no webhooks, per coordinator. A job's webhooks are fixed when it is
+ * submitted, so this never goes stale, and it spares every task change on the hot path a read of
+ * its job. Only jobs read here are remembered: a job carried by a change may be partial.
+ */
+const hooklessJobs = new WeakMap<HandlerDeps, Set<string>>();
+const REMEMBERED_JOBS = 10_000;
+
+function jobsWithoutWebhooks(deps: HandlerDeps): Set<string> {
+  let set = hooklessJobs.get(deps);
+  if (!set) hooklessJobs.set(deps, (set = new Set()));
+  return set;
+}
+
+async function readJob(tx: Datastore, jobId: string, hookless: Set<string>): Promise<Job | undefined> {
+  const job = await tx.findJob(jobId);
+  if (job && !job.webhooks?.length) {
+    // A Set iterates in insertion order: forget the oldest first.
+    if (hookless.size >= REMEMBERED_JOBS) hookless.delete(hookless.values().next().value!);
+    hookless.add(jobId);
+  }
+  return job;
 }
 
 function payloadOf(deps: HandlerDeps, job: Job, task: Task | undefined): string {
