@@ -54,21 +54,26 @@ export function runBrokerContract(name: string, create: () => Promise<Broker>): 
     });
 
     it('never runs more handlers of one subscription at once than its concurrency', async () => {
+      for (let i = 0; i < 20; i++) await broker.publish(queue, taskMessage(String(i)));
+      let started = 0;
       let running = 0;
       let peak = 0;
       let done = 0;
       await broker.subscribe(
         queue,
         async () => {
+          started++;
           running++;
           peak = Math.max(peak, running);
+          // Hold each handler until the subscription is full (or nothing more can come), so that
+          // a remote broker's delivery latency cannot hide a missing or an exceeded limit.
+          await waitFor(() => running === 3 || started === 20, { intervalMs: 2 });
           await new Promise((r) => setImmediate(r));
           running--;
           done++;
         },
         { concurrency: 3 },
       );
-      for (let i = 0; i < 20; i++) await broker.publish(queue, taskMessage(String(i)));
       await waitFor(() => done === 20);
       expect(peak).toBe(3);
     });

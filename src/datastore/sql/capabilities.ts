@@ -1,4 +1,5 @@
 import type { Expression, Kysely, SqlBool } from 'kysely';
+import type { Database } from './tables.js';
 
 /**
  * What differs between the SQL back ends, in one place. The query layer (`sql/*.ts`) asks this
@@ -32,6 +33,17 @@ export interface FullTextSearch {
    * searchable (only stop words or punctuation): the caller then applies no text filter.
    */
   matchJobs(terms: string): Expression<SqlBool> | undefined;
+  /**
+   * How many jobs match `terms`, counted in the full-text index alone, for back ends where that
+   * is much faster than counting the filtered `jobs` (valid when the text is the only filter).
+   * Optional: without it the filtered query is counted.
+   */
+  countJobMatches?(db: Kysely<Database>, terms: string): Promise<number>;
+  /**
+   * `matchJobs` shaped for a search with many matches: the query then walks `jobs` newest first
+   * and tests each row, instead of gathering every match and sorting them all. Optional.
+   */
+  matchManyJobs?(terms: string): Expression<SqlBool> | undefined;
   /** The same for a row of `tasks_log_parts` (in scope under its own name), over `contents`. */
   matchLogParts(terms: string): Expression<SqlBool> | undefined;
 }

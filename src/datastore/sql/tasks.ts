@@ -49,6 +49,7 @@ export async function modifyTask(
   id: string,
   modify: Modify<Task>,
 ): Promise<Task | undefined> {
+  if (caps.rowLocks) await lockJobOfTask(db, id);
   const row = await selectTaskRow(db, caps, id, true);
   if (!row) return undefined;
   const task = taskFromRow(row);
@@ -57,6 +58,21 @@ export async function modifyTask(
   const changed = changedColumns(row, taskToRow(task));
   if (changed) await db.updateTable('tasks').set(changed).where('id', '=', id).execute();
   return task;
+}
+
+/**
+ * Lock the row of the task's job. Handlers change a job and its tasks in one transaction, some
+ * task first, some job first; taking the job's lock before any of its tasks' gives every
+ * transaction the same order, so that concurrent coordinators wait for each other instead of
+ * deadlocking. Only for back ends with row locks (SQLite serialises writers anyway).
+ */
+async function lockJobOfTask(db: Db, taskId: string): Promise<void> {
+  await db
+    .selectFrom('jobs')
+    .select('jobs.id')
+    .where('jobs.id', '=', (eb) => eb.selectFrom('tasks').select('tasks.job_id').where('tasks.id', '=', taskId))
+    .forUpdate()
+    .execute();
 }
 
 /** Every task record of a job: by position, then startedAt (unstarted last), then createdAt. */

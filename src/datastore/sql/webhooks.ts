@@ -39,19 +39,24 @@ export async function claimDueWebhooks(
   leaseMs: number,
 ): Promise<WebhookDelivery[]> {
   const nowMs = now.getTime();
-  const due = db
-    .selectFrom('webhooks')
-    .select('webhooks.id')
-    .where('webhooks.state', '=', 'PENDING')
-    .where('webhooks.next_attempt_at', '<=', nowMs)
-    .orderBy('webhooks.next_attempt_at')
-    .orderBy('webhooks.created_at')
-    .limit(limit)
-    .$if(caps.rowLocks, (qb) => qb.forUpdate().skipLocked());
+  // A CTE, not `IN (subquery)`: PostgreSQL may run a LIMIT … FOR UPDATE SKIP LOCKED subquery of
+  // an UPDATE more than once, claiming more than `limit` rows; a CTE with a locking clause is
+  // always run once.
   const rows = await db
+    .with('due', (qb) =>
+      qb
+        .selectFrom('webhooks')
+        .select('webhooks.id')
+        .where('webhooks.state', '=', 'PENDING')
+        .where('webhooks.next_attempt_at', '<=', nowMs)
+        .orderBy('webhooks.next_attempt_at')
+        .orderBy('webhooks.created_at')
+        .limit(limit)
+        .$if(caps.rowLocks, (q) => q.forUpdate().skipLocked()),
+    )
     .updateTable('webhooks')
     .set({ next_attempt_at: nowMs + leaseMs })
-    .where('id', 'in', due)
+    .where('id', 'in', (eb) => eb.selectFrom('due').select('due.id'))
     .where('state', '=', 'PENDING')
     .where('next_attempt_at', '<=', nowMs)
     .returningAll()

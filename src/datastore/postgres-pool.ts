@@ -1,0 +1,138 @@
+import pg from 'pg';
+import type { PostgresPool, PostgresPoolClient } from 'kysely';
+import { UnavailableError } from '../errors.js';
+
+/** What the pool is built from; see `PostgresDatastoreOptions`. */
+export interface PoolSettings {
+  dsn: string;
+  max: number;
+  idleTimeoutMs: number;
+  maxLifetimeMs: number;
+  /** When set, every connection runs with `search_path` set to this schema. */
+  schema?: string;
+  applicationName: string;
+}
+
+/**
+ * SQLSTATE codes that say "try again later", not "this statement is wrong": deadlocks and
+ * serialisation failures (another coordinator won the race), lock timeouts, a server going away
+ * or refusing connections. Class 08 (connection exceptions) is matched by prefix.
+ */
+const TRANSIENT_CODES = new Set(['40001', '40P01', '55P03', '57P01', '57P02', '57P03', '53300', '53400']);
+const TRANSIENT_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND']);
+
+/** Whether a pg or socket error is operational: the same call may succeed a moment later. */
+export function isTransientPgError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && (TRANSIENT_CODES.has(code) || code.startsWith('08') || TRANSIENT_NODE_CODES.has(code))) {
+    return true;
+  }
+  return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(err.message);
+}
+
+/** Operational failures become `UnavailableError` (503, retried by the broker); the rest pass as they are. */
+function translate(err: unknown): never {
+  if (isTransientPgError(err)) {
+    throw new UnavailableError(`postgres: ${(err as Error).message}`, { cause: err });
+  }
+  throw err;
+}
+
+/**
+ * A pg pool as Kysely's dialect wants it, whose errors are sorted into transient and permanent
+ * ones (see `translate`). Only this file and `postgres.ts` know about `pg`.
+ */
+export function createPool(settings: PoolSettings): PostgresPool {
+  const pool = new pg.Pool({
+    ...connectionConfig(settings.dsn),
+    max: settings.max,
+    idleTimeoutMillis: settings.idleTimeoutMs,
+    maxLifetimeSeconds: Math.max(0, Math.round(settings.maxLifetimeMs / 1000)),
+    connectionTimeoutMillis: 10_000,
+    application_name: settings.applicationName,
+    ...(settings.schema ? { options: `-c search_path=${quoteIdent(settings.schema)}` } : {}),
+  });
+  // An idle client whose server went away emits 'error' on the pool; without a listener that
+  // would crash the process. The next query gets a fresh connection.
+  pool.on('error', () => undefined);
+  const guarded = new WeakSet<pg.PoolClient>();
+  return {
+    async connect(): Promise<PostgresPoolClient> {
+      const client = await pool.connect().catch(translate);
+      // A checked-out client whose connection dies between two queries emits 'error' itself;
+      // the next query on it fails (and is translated), so the event needs only a listener.
+      if (!guarded.has(client)) {
+        guarded.add(client);
+        client.on('error', () => undefined);
+      }
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+      return {
+        query: ((...args: unknown[]) => {
+          const result = query(...args);
+          // Cursor queries return the cursor itself; plain queries a promise.
+          return result instanceof Promise ? result.catch(translate) : result;
+        }) as PostgresPoolClient['query'],
+        release: (destroy?: boolean) => client.release(destroy),
+      };
+    },
+    end: () => pool.end(),
+  };
+}
+
+/**
+ * A DSN as Tork writes it (`host=localhost user=tork password=tork dbname=tork port=5432
+ * sslmode=disable`) or as a URL (`postgres://user:pass@host:5432/db?sslmode=disable`).
+ */
+export function connectionConfig(dsn: string): pg.ClientConfig {
+  const text = dsn.trim();
+  if (/^postgres(ql)?:\/\//i.test(text)) return { connectionString: text };
+  const config: pg.ClientConfig = {};
+  for (const [key, value] of parseKeyValues(text)) {
+    switch (key) {
+      case 'host':
+        config.host = value;
+        break;
+      case 'port':
+        config.port = Number(value);
+        break;
+      case 'user':
+        config.user = value;
+        break;
+      case 'password':
+        config.password = value;
+        break;
+      case 'dbname':
+        config.database = value;
+        break;
+      case 'sslmode':
+        config.ssl = sslFor(value);
+        break;
+      default:
+        // Other libpq keywords (connect_timeout, …) have no pg equivalent worth mapping.
+        break;
+    }
+  }
+  return config;
+}
+
+function sslFor(mode: string): pg.ClientConfig['ssl'] {
+  if (mode === 'disable' || mode === 'allow' || mode === 'prefer') return false;
+  if (mode === 'verify-ca' || mode === 'verify-full') return true;
+  return { rejectUnauthorized: false };
+}
+
+/** libpq `key=value` pairs; values may be single-quoted with `\'` and `\\` escapes. */
+function parseKeyValues(text: string): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  const pattern = /([a-z_]+)\s*=\s*(?:'((?:[^'\\]|\\.)*)'|(\S*))/gi;
+  for (const match of text.matchAll(pattern)) {
+    const value = match[2] !== undefined ? match[2].replace(/\\(.)/g, '$1') : (match[3] ?? '');
+    pairs.push([match[1]!.toLowerCase(), value]);
+  }
+  return pairs;
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}

@@ -1,0 +1,131 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../../src/async.js';
+import type { Message } from '../../src/broker/broker.js';
+import { InMemoryBroker } from '../../src/broker/inmemory.js';
+import type { HandlerDeps } from '../../src/coordinator/deps.js';
+import { LivenessMonitor, TOO_MANY_REDELIVERIES } from '../../src/coordinator/liveness.js';
+import { CoordinatorMetrics } from '../../src/coordinator/metrics.js';
+import { SqliteDatastore } from '../../src/datastore/sqlite.js';
+import { silentLogger } from '../../src/logger.js';
+import { newId, newNodeId } from '../../src/model/ids.js';
+import type { Job } from '../../src/model/job.js';
+import { createRedactor } from '../../src/model/redact.js';
+import type { Task } from '../../src/model/task.js';
+
+const NOW = new Date('2030-06-01T12:00:00Z');
+const LEASE_MS = 10_000;
+const ago = (ms: number) => new Date(NOW.getTime() - ms);
+
+describe('liveness: worker leases and lost work', () => {
+  let dir: string;
+  let ds: SqliteDatastore;
+  let broker: InMemoryBroker;
+  let monitor: LivenessMonitor;
+  let sent: Message[];
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'drover-liveness-'));
+    ds = new SqliteDatastore({ path: join(dir, 'drover.db') });
+    await ds.migrate();
+    broker = new InMemoryBroker({ logger: silentLogger() });
+    sent = [];
+    await broker.subscribe('default', async (m) => void sent.push(m));
+    const deps: HandlerDeps = {
+      ds,
+      broker,
+      logger: silentLogger(),
+      redactor: createRedactor({ enabled: true }),
+      now: () => NOW,
+      later: () => undefined,
+      metrics: new CoordinatorMetrics(),
+    };
+    monitor = new LivenessMonitor(deps, { timeoutMs: LEASE_MS, sweepIntervalMs: 60_000 });
+  });
+  afterEach(async () => {
+    await monitor.close();
+    await broker.close();
+    await ds.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function worker(lastHeartbeatMsAgo: number): Promise<string> {
+    const id = newNodeId();
+    await ds.upsertNode({ id, name: 'Worker', startedAt: ago(3_600_000), lastHeartbeatAt: ago(lastHeartbeatMsAgo), status: 'UP', version: '1' });
+    return id;
+  }
+
+  async function runningTask(fields: Partial<Task>): Promise<{ job: Job; task: Task }> {
+    const job: Job = { id: newId(), name: 'j', state: 'RUNNING', createdAt: ago(3_600_000), tasks: [{ name: 't', run: 'true' }], position: 1, taskCount: 1, context: {} };
+    await ds.createJob(job);
+    const task: Task = { id: newId(), jobId: job.id, position: 1, name: 't', run: 'true', queue: 'default', state: 'RUNNING', createdAt: ago(60_000), scheduledAt: ago(60_000), startedAt: ago(60_000), ...fields };
+    await ds.createTask(task);
+    return { job, task };
+  }
+
+  it('ignores a redelivered task while its worker still heartbeats, however long it runs', async () => {
+    const nodeId = await worker(1000);
+    const { task } = await runningTask({ nodeId, startedAt: ago(86_400_000) });
+    await monitor.handleRedelivery(task, { redelivered: false });
+    expect(await ds.getTask(task.id!)).toMatchObject({ state: 'RUNNING', nodeId });
+    expect(sent).toEqual([]);
+  });
+
+  it('re-queues a redelivered task whose worker stopped heartbeating, counting the redelivery', async () => {
+    const nodeId = await worker(LEASE_MS + 1000);
+    const { task } = await runningTask({ nodeId });
+    await monitor.handleRedelivery(task, { redelivered: false });
+    const stored = await ds.getTask(task.id!);
+    expect(stored).toMatchObject({ state: 'SCHEDULED', redelivered: 1 });
+    expect(stored.nodeId).toBeUndefined();
+    await waitFor(() => sent.length === 1);
+    expect(sent[0]).toMatchObject({ kind: 'task', task: { id: task.id, state: 'SCHEDULED', redelivered: 1 } });
+  });
+
+  it('ignores a stale copy of a task that was re-queued since', async () => {
+    const nodeId = await worker(LEASE_MS + 1000);
+    const { task } = await runningTask({ nodeId, redelivered: 2 });
+    await monitor.handleRedelivery({ ...task, redelivered: 1 }, { redelivered: false });
+    expect(await ds.getTask(task.id!)).toMatchObject({ state: 'RUNNING', redelivered: 2, nodeId });
+  });
+
+  it("fails a task re-queued too often with Tork's message, and its job with it", async () => {
+    const nodeId = await worker(LEASE_MS + 1000);
+    const { job, task } = await runningTask({ nodeId, redelivered: 5 });
+    await monitor.handleRedelivery(task, { redelivered: false });
+    expect(await ds.getTask(task.id!)).toMatchObject({ state: 'FAILED', error: TOO_MANY_REDELIVERIES });
+    expect(await ds.getJob(job.id)).toMatchObject({ state: 'FAILED', error: TOO_MANY_REDELIVERIES });
+  });
+
+  it('fails a task whose message kept failing, naming the queue and the last error', async () => {
+    const { job, task } = await runningTask({ nodeId: await worker(0) });
+    await monitor.handleRedelivery(task, { redelivered: false, failure: { queue: 'completed', error: 'deadlock detected' } });
+    const error = 'the completed handler failed on this task too many times: deadlock detected';
+    expect(await ds.getTask(task.id!)).toMatchObject({ state: 'FAILED', error });
+    expect((await ds.getJob(job.id)).state).toBe('FAILED');
+  });
+
+  it('sweeps: re-queues the tasks of a worker whose lease expired and leaves a live worker its tasks', async () => {
+    const dead = await worker(LEASE_MS + 1000);
+    const alive = await worker(500);
+    const { task: orphan } = await runningTask({ nodeId: dead, startedAt: ago(LEASE_MS * 2) });
+    const { task: kept } = await runningTask({ nodeId: alive, startedAt: ago(LEASE_MS * 2) });
+    expect(await monitor.sweep()).toBe(1);
+    expect(await ds.getTask(orphan.id!)).toMatchObject({ state: 'SCHEDULED', redelivered: 1 });
+    expect(await ds.getTask(kept.id!)).toMatchObject({ state: 'RUNNING', nodeId: alive });
+    // Another coordinator sweeping within the same interval finds the lock taken.
+    expect(await monitor.sweep()).toBe(0);
+  });
+
+  it('sweeps: sends a task again whose message was lost after it was scheduled, once its queue is empty', async () => {
+    const { task } = await runningTask({ state: 'SCHEDULED', startedAt: undefined, scheduledAt: ago(LEASE_MS * 2) });
+    const { task: recent } = await runningTask({ state: 'SCHEDULED', startedAt: undefined, scheduledAt: ago(1000) });
+    await monitor.sweep();
+    expect(await ds.getTask(task.id!)).toMatchObject({ state: 'SCHEDULED', redelivered: 1 });
+    expect((await ds.getTask(recent.id!)).redelivered).toBeUndefined();
+    await waitFor(() => sent.length === 1);
+    expect(sent[0]).toMatchObject({ kind: 'task', task: { id: task.id } });
+  });
+});

@@ -1,0 +1,171 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PostgresDatastore } from '../../src/datastore/postgres.js';
+import { UnavailableError } from '../../src/errors.js';
+import { runDatastoreContract } from '../contract/datastore.contract.js';
+import { adminQuery, dropSchemas, newSchemaName, POSTGRES_URL } from '../helpers/postgres.js';
+import { makeJob, makeTask } from './contract/fixtures.js';
+
+const MIGRATIONS = ['0001_initial', '0002_locks_and_webhooks'];
+const schemas: string[] = [];
+
+function open(schema = newSchemaName(), extra: { applicationName?: string; dsn?: string } = {}): PostgresDatastore {
+  schemas.push(schema);
+  return new PostgresDatastore({ dsn: extra.dsn ?? POSTGRES_URL, schema, maxConnections: 5, ...extra });
+}
+
+async function openMigrated(): Promise<PostgresDatastore> {
+  const ds = open();
+  await ds.migrate();
+  return ds;
+}
+
+// Migrating costs a few hundred milliseconds of DDL: the next tests' schemas are prepared while
+// the current test runs, so every test still gets a fresh one.
+const AHEAD = 3;
+const prepared: Array<Promise<PostgresDatastore>> = [];
+function freshDatastore(): Promise<PostgresDatastore> {
+  while (prepared.length < AHEAD + 1) {
+    const next = openMigrated();
+    next.catch(() => undefined);
+    prepared.push(next);
+  }
+  return prepared.shift()!;
+}
+
+afterAll(async () => {
+  for (const next of prepared.splice(0)) await (await next.catch(() => undefined))?.close();
+  await dropSchemas(schemas);
+});
+
+runDatastoreContract('postgres', freshDatastore);
+
+/** A child process; `ready` settles on its first output, `done` with its whole stdout when it exits 0. */
+function runChild(command: string, args: string[]): { ready: Promise<void>; done: Promise<string> } {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const ready = new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const done = new Promise<string>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`child exited ${code}: ${stderr}`))));
+  });
+  return { ready, done };
+}
+
+describe('postgres datastore', () => {
+  it('lists every migration as pending on an empty schema and none once migrated twice', async () => {
+    const ds = open();
+    try {
+      expect(await ds.pendingMigrations()).toEqual(MIGRATIONS);
+      await ds.migrate();
+      await ds.migrate();
+      expect(await ds.pendingMigrations()).toEqual([]);
+      const schema = schemas.at(-1)!;
+      const applied = await adminQuery<{ name: string }>(`select name from "${schema}".kysely_migration order by name`);
+      expect(applied.map((r) => r.name)).toEqual(MIGRATIONS);
+      const guests = await adminQuery<{ n: string }>(`select count(*) as n from "${schema}".users where username = 'guest'`);
+      expect(guests[0]!.n).toBe('1');
+    } finally {
+      await ds.close();
+    }
+  });
+
+  it('migrates one new schema from several processes at once', async () => {
+    const schema = newSchemaName();
+    schemas.push(schema);
+    const dir = mkdtempSync(join(tmpdir(), 'drover-pg-'));
+    const signal = join(dir, 'go');
+    const child = fileURLToPath(new URL('./postgres-migrate-child.ts', import.meta.url));
+    const viteNode = fileURLToPath(new URL('../../node_modules/.bin/vite-node', import.meta.url));
+    try {
+      const children = [1, 2, 3].map(() => runChild(viteNode, [child, POSTGRES_URL, schema, signal]));
+      await Promise.all(children.map((c) => c.ready));
+      writeFileSync(signal, '');
+      expect(await Promise.all(children.map((c) => c.done))).toEqual(Array(3).fill('ready\nmigrated\n'));
+      const applied = await adminQuery<{ name: string }>(`select name from "${schema}".kysely_migration order by name`);
+      expect(applied.map((r) => r.name)).toEqual(MIGRATIONS);
+      const jobs = await adminQuery<{ n: string }>(`select count(*) as n from "${schema}".jobs`);
+      expect(jobs[0]!.n).toBe('3');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('accepts a DSN written as libpq key=value pairs', async () => {
+    const url = new URL(POSTGRES_URL);
+    const dsn = `host=${url.hostname} port=${url.port || 5432} user=${decodeURIComponent(url.username)} dbname=${url.pathname.slice(1)} sslmode=disable`;
+    const ds = open(newSchemaName(), { dsn });
+    try {
+      await ds.migrate();
+      await expect(ds.healthCheck()).resolves.toBeUndefined();
+    } finally {
+      await ds.close();
+    }
+  });
+
+  it('reports a dropped connection as unavailable, then carries on with a new one', async () => {
+    const applicationName = `drover-test-${process.pid}-${Date.now()}`;
+    const ds = open(newSchemaName(), { applicationName });
+    try {
+      await ds.migrate();
+      const job = makeJob();
+      await ds.createJob(job);
+      const error = await ds
+        .transaction(async (tx) => {
+          await tx.findJob(job.id);
+          await adminQuery('select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1', [
+            applicationName,
+          ]);
+          await tx.findJob(job.id);
+        })
+        .catch((err: unknown) => err);
+      expect(error).toBeInstanceOf(UnavailableError);
+      expect((error as Error).message).toMatch(/^postgres: /);
+      expect((await ds.getJob(job.id)).id).toBe(job.id);
+    } finally {
+      await ds.close();
+    }
+  });
+
+  it('locks a task after its job, so transactions changing both in either order never deadlock', async () => {
+    const ds = await openMigrated();
+    try {
+      const job = makeJob({ state: 'RUNNING', progress: 0 });
+      const task = makeTask(job, { state: 'RUNNING', progress: 0 });
+      await ds.createJob(job);
+      await ds.createTask(task);
+      const pause = () => new Promise((resolve) => setTimeout(resolve, 5));
+      const taskThenJob = () =>
+        ds.transaction(async (tx) => {
+          await tx.updateTask(task.id!, (t) => void (t.progress = (t.progress ?? 0) + 1));
+          await pause();
+          await tx.updateJob(job.id, (j) => void (j.progress = (j.progress ?? 0) + 1));
+        });
+      const jobThenTask = () =>
+        ds.transaction(async (tx) => {
+          await tx.updateJob(job.id, (j) => void (j.progress = (j.progress ?? 0) + 1));
+          await pause();
+          await tx.updateTask(task.id!, (t) => void (t.progress = (t.progress ?? 0) + 1));
+        });
+      await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? taskThenJob() : jobThenTask())));
+      expect((await ds.getJob(job.id)).progress).toBe(8);
+      expect((await ds.getTask(task.id!)).progress).toBe(8);
+    } finally {
+      await ds.close();
+    }
+  });
+
+  it('rejects a schema name that is not a plain identifier', () => {
+    expect(() => new PostgresDatastore({ dsn: POSTGRES_URL, schema: 'a;drop' })).toThrow(
+      'PostgresDatastore: schema "a;drop" must be letters, digits and _',
+    );
+    expect(() => new PostgresDatastore({} as never)).toThrow('PostgresDatastore: option `dsn` is required');
+  });
+});
