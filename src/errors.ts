@@ -41,6 +41,23 @@ export class NotFoundError extends DroverError {
   }
 }
 
+/** Missing or wrong credentials (401); the message is Tork's and says nothing about which part was wrong. */
+export class UnauthorizedError extends DroverError {
+  constructor(message = 'Unauthorized') {
+    super(message, 401, 'UNAUTHORIZED');
+  }
+}
+
+/**
+ * An authenticated caller asking for something only admins may do (403). Objects a caller may
+ * not see answer `NotFoundError` instead, so their ids leak nothing.
+ */
+export class ForbiddenError extends DroverError {
+  constructor(message: string) {
+    super(message, 403, 'FORBIDDEN');
+  }
+}
+
 /** A legal request for an object in the wrong state (Tork answers these with 400). */
 export class StateError extends DroverError {
   constructor(message: string) {

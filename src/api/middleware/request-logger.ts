@@ -13,8 +13,9 @@ const LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 type Level = (typeof LEVELS)[number];
 
 /**
- * One log line per finished request, through the app's pino logger. Minimal for now: the web
- * middleware issue owns this folder and may replace it.
+ * One log line per finished request, through the app's pino logger, unless `"<METHOD> <path>"`
+ * matches a skip pattern. It names the caller (username, or `key` for the API key) and never
+ * a credential: no header is logged, and the URL carries none.
  */
 export function registerRequestLogger(app: FastifyInstance, options: RequestLoggerOptions): void {
   if (!options.enabled) return;
@@ -27,6 +28,8 @@ export function registerRequestLogger(app: FastifyInstance, options: RequestLogg
       {
         method: request.method,
         url: request.url,
+        ip: request.ip,
+        user: request.principal ? (request.principal.user?.username ?? request.principal.method) : undefined,
         status: reply.statusCode,
         durationMs: Math.round(reply.elapsedTime),
       },
