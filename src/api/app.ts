@@ -9,10 +9,11 @@ import type { Broker } from '../broker/broker.js';
 import type { Config } from '../config/config.js';
 import type { Datastore } from '../datastore/datastore.js';
 import type { Logger } from '../logger.js';
+import type { MetricsRegistry } from '../metrics.js';
 import { createRedactor } from '../model/redact.js';
 import type { ApiContext } from './context.js';
 import { registerErrorHandling } from './errors.js';
-import { registerRequestLogger } from './middleware/request-logger.js';
+import { registerWebMiddleware } from './middleware/web.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerJobSubmitRoute } from './routes/job-submit.js';
 import { registerJobRoutes } from './routes/jobs.js';
@@ -21,6 +22,8 @@ import { registerNodeRoutes } from './routes/nodes.js';
 import { registerQueueRoutes } from './routes/queues.js';
 import { registerScheduledJobRoutes } from './routes/scheduled-jobs.js';
 import { registerTaskRoutes } from './routes/tasks.js';
+import { registerUserRoutes } from './routes/users.js';
+import { registerUi } from './ui/plugin.js';
 
 export interface ApiOptions {
   datastore: Datastore;
@@ -28,9 +31,12 @@ export interface ApiOptions {
   logger: Logger;
   /** Reported by `GET /health`. */
   version: string;
-  config: Pick<Config, 'coordinator' | 'middleware'>;
+  /** `ui` is optional so that API-only callers need not pass it; the UI is served when `ui.enabled`. */
+  config: Pick<Config, 'coordinator' | 'middleware'> & Partial<Pick<Config, 'ui'>>;
   /** False while the engine cannot run parallel/each/subjob: `POST /jobs` rejects them with 400. @default true */
   allowComposite?: boolean;
+  /** The process's counters (the coordinator's), added to the Prometheus text of `GET /metrics`. */
+  metrics?: MetricsRegistry;
 }
 
 type EndpointGroup = keyof Config['coordinator']['api']['endpoints'];
@@ -38,7 +44,7 @@ type RegisterRoutes = (app: FastifyInstance, ctx: ApiContext) => void;
 
 /**
  * Route groups, each switchable with `coordinator.api.endpoints.<group>` (a disabled group answers
- * 404 like any unknown route). Still to come: `POST /users` (group `users`).
+ * 404 like any unknown route).
  */
 const ROUTE_GROUPS: readonly (readonly [EndpointGroup, RegisterRoutes])[] = [
   ['health', registerHealthRoutes],
@@ -49,6 +55,7 @@ const ROUTE_GROUPS: readonly (readonly [EndpointGroup, RegisterRoutes])[] = [
   ['queues', registerQueueRoutes],
   ['nodes', registerNodeRoutes],
   ['metrics', registerMetricsRoutes],
+  ['users', registerUserRoutes],
 ];
 
 /**
@@ -73,7 +80,11 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
   app.addHook('preClose', async () => closing.abort());
 
   registerErrorHandling(app);
-  registerRequestLogger(app, config.middleware.web.logger);
+  const authenticator = await registerWebMiddleware(app, {
+    web: config.middleware.web,
+    datastore: options.datastore,
+    logger: options.logger,
+  });
 
   const ctx: ApiContext = {
     datastore: options.datastore,
@@ -83,10 +94,13 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
     redactor: createRedactor(config.middleware.job.redact),
     allowComposite: options.allowComposite ?? true,
     closing: closing.signal,
+    authenticator,
+    metrics: options.metrics,
   };
   const endpoints = config.coordinator.api.endpoints;
   for (const [group, register] of ROUTE_GROUPS) {
     if (endpoints[group] !== false) register(app, ctx);
   }
+  if (config.ui?.enabled) registerUi(app, ctx);
   return app;
 }

@@ -1,7 +1,9 @@
 import type { Broker } from '../broker/broker.js';
 import type { Datastore } from '../datastore/datastore.js';
 import type { Logger } from '../logger.js';
+import type { MetricsRegistry } from '../metrics.js';
 import type { Redactor } from '../model/redact.js';
+import type { Authenticator } from './auth/authenticator.js';
 
 /** What every route group receives from `buildApp`. */
 export interface ApiContext {
@@ -15,4 +17,8 @@ export interface ApiContext {
   allowComposite: boolean;
   /** Aborted when the server starts closing, so waiting requests give up at once. */
   closing: AbortSignal;
+  /** Checks credentials, for routes that authenticate by themselves (`request.principal` holds the auth middleware's result). */
+  authenticator: Authenticator;
+  /** Counters of this process for the Prometheus text of `/metrics` (none in API-only tests). */
+  metrics?: MetricsRegistry;
 }

@@ -78,6 +78,11 @@ export interface QueueInfo {
 export interface DeliveryInfo {
   /** True when the broker delivered this message before (a consumer died while holding it). */
   redelivered: boolean;
+  /**
+   * Set on a task a broker moved to `redeliveries` because the handlers of `queue` kept failing
+   * on it (`error` is the last failure): the coordinator fails the task instead of retrying.
+   */
+  failure?: { queue: string; error: string };
 }
 
 export type MessageHandler = (message: Message, info: DeliveryInfo) => Promise<void>;

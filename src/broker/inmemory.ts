@@ -95,7 +95,8 @@ interface EventSubscriber {
 /**
  * The broker of standalone mode: queues and topics inside one process.
  *
- * Messages are cloned on publish, so a publisher can keep mutating its object. Nothing
+ * Messages are cloned on publish, so a publisher can keep mutating its object; an event is
+ * cloned once and shared by its subscribers, which must treat it as read-only. Nothing
  * survives the process: standalone start-up re-queues in-flight work from the datastore.
  */
 export class InMemoryBroker implements Broker {
@@ -143,13 +144,18 @@ export class InMemoryBroker implements Broker {
 
   async publishEvent(topic: string, event: Event): Promise<void> {
     this.assertOpen();
+    // One copy for all subscribers (handlers must not mutate an event): with a few waiting
+    // `POST /jobs?wait` requests and the UI hub listening, a copy each costs more than the rest
+    // of the publish.
+    let copy: Event | undefined;
     for (const subscriber of this.eventSubscribers) {
       if (!subscriber.pattern.test(topic)) continue;
-      const copy = structuredClone(event);
+      copy ??= structuredClone(event);
+      const shared = copy;
       // Event handlers run detached from the publisher: a slow webhook must not hold a handler.
       queueMicrotask(() => {
         Promise.resolve()
-          .then(() => subscriber.handler(topic, copy))
+          .then(() => subscriber.handler(topic, shared))
           .catch((err: unknown) => this.logger.error({ err: coerceError(err), topic }, 'event handler failed'));
       });
     }

@@ -46,12 +46,26 @@ export interface Config {
     address: string;
     name: string;
     queues: Record<string, number>;
+    /** How often the coordinator reports itself on `heartbeat`. @default 30s */
+    heartbeatIntervalMs: number;
+    /**
+     * A node silent for this long is dead: the tasks its workers were running run again
+     * elsewhere (the lease is the heartbeat, never the broker's ack timeout). @default 90s
+     */
+    livenessTimeoutMs: number;
     api: { endpoints: Record<'health' | 'jobs' | 'tasks' | 'nodes' | 'queues' | 'metrics' | 'users', boolean> };
   };
   middleware: {
     web: {
       cors: { enabled: boolean; origins: string[]; methods: string[]; headers: string[]; credentials: boolean };
-      basicauth: { enabled: boolean };
+      basicauth: {
+        enabled: boolean;
+        /**
+         * The first admin, created at start-up (with the `admin` role) when `password` is set and
+         * no user has this name; an existing user keeps its password. @default username "admin", no password
+         */
+        admin: { username: string; password: string };
+      };
       keyauth: { enabled: boolean; key: string };
       ratelimit: { enabled: boolean; rps: number };
       /** Bytes. @default 500K = 500000 */
@@ -65,6 +79,8 @@ export interface Config {
     address: string;
     name: string;
     queues: Record<string, number>;
+    /** How often the worker reports itself on `heartbeat`; keep it well below `coordinator.liveness.timeout`. @default 30s */
+    heartbeatIntervalMs: number;
     limits: { cpus: string; memory: string; timeout: string };
   };
   mounts: { bind: { allowed: boolean; sources: string[] } };

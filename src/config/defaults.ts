@@ -12,6 +12,8 @@
  *   the branches of a `parallel` or `each` task side by side out of the box. Set
  *   `worker.queues.default = 1` for Tork's one-at-a-time behaviour.
  * - `coordinator.address = 127.0.0.1:8000`: listen on loopback only unless told otherwise.
+ * - `broker.rabbitmq.durable.queues = true` (Tork: false): queues and messages survive a
+ *   RabbitMQ restart, so a restart loses no job.
  */
 import { COORDINATOR_QUEUES } from '../broker/broker.js';
 import { availableParallelism } from 'node:os';
@@ -60,7 +62,7 @@ export function defaultConfig(host: HostFacts = {}): Config {
         consumerTimeoutMs: 30 * MINUTE_MS,
         // Derived from the broker URL's host when not set (see load.ts).
         managementUrl: 'http://localhost:15672',
-        durableQueues: false,
+        durableQueues: true,
         queueType: 'classic',
       },
     },
@@ -83,6 +85,8 @@ export function defaultConfig(host: HostFacts = {}): Config {
       address: '127.0.0.1:8000',
       name: 'Coordinator',
       queues: Object.fromEntries(COORDINATOR_QUEUE_NAMES.map((q) => [q, 1])),
+      heartbeatIntervalMs: 30_000,
+      livenessTimeoutMs: 90_000,
       api: {
         endpoints: {
           health: true,
@@ -98,7 +102,7 @@ export function defaultConfig(host: HostFacts = {}): Config {
     middleware: {
       web: {
         cors: { enabled: false, origins: ['*'], methods: ['*'], headers: ['*'], credentials: false },
-        basicauth: { enabled: false },
+        basicauth: { enabled: false, admin: { username: 'admin', password: '' } },
         keyauth: { enabled: false, key: '' },
         ratelimit: { enabled: false, rps: 20 },
         bodylimit: 500_000,
@@ -111,6 +115,7 @@ export function defaultConfig(host: HostFacts = {}): Config {
       address: '',
       name: 'Worker',
       queues: { default: cpus },
+      heartbeatIntervalMs: 30_000,
       limits: { cpus: '', memory: '', timeout: '' },
     },
     mounts: { bind: { allowed: false, sources: [] } },

@@ -30,6 +30,12 @@ export interface Metrics {
   nodes: { online: number; cpuPercent: number };
 }
 
+/** Jobs and tasks per active state (finished states are not counted here). */
+export interface StateCounts {
+  jobs: Partial<Record<JobState, number>>;
+  tasks: Partial<Record<TaskState, number>>;
+}
+
 /** A change to apply to a row read under lock. It mutates the object it is given. */
 export type Modify<T> = (current: T) => void | Promise<void>;
 
@@ -62,6 +68,66 @@ export interface PurgeRequest {
   limit: number;
 }
 
+/** Which log a read covers: one task's, or every task of a job merged in the order stored. */
+export type LogScope = { taskId: string } | { jobId: string };
+
+/**
+ * A stored log part with `seq`, its insertion position: it grows with every part stored, never
+ * changes, and orders the parts of one task as their numbers do (the UI's log cursor).
+ */
+export interface LogChunk extends TaskLogPart {
+  seq: number;
+}
+
+export interface LogChunkQuery {
+  /** Only parts stored after this one (exclusive). */
+  afterSeq?: number;
+  /** Only parts stored before this one (exclusive). */
+  beforeSeq?: number;
+  /** `asc` from the oldest, `desc` from the newest. */
+  order: 'asc' | 'desc';
+  limit: number;
+}
+
+/** Counts over a log (or over its parts before `beforeSeq`). */
+export interface LogStats {
+  parts: number;
+  /** Newline characters in the contents. */
+  newlines: number;
+  /** `seq` of the newest part, 0 when there is none. */
+  lastSeq: number;
+  /** Whether the newest part's contents end with a newline (true when there is no part). */
+  endsWithNewline: boolean;
+}
+
+/** The UI's job list: filters Tork's list lacks, keyset paging (stable while jobs are added). */
+export interface JobListQuery {
+  /** Any of these states; all when empty or missing. */
+  states?: JobState[];
+  /** Tork's search text (words, `tag:x`, `tags:a,b`). */
+  q?: string;
+  /** Created at or after. */
+  since?: Date;
+  /** Created before. */
+  until?: Date;
+  /** Only the jobs this schedule started. */
+  scheduledJobId?: string;
+  /** Only the sub-jobs started by this task. */
+  parentId?: string;
+  /** The `next` of the previous page. */
+  cursor?: string;
+  limit: number;
+  /** When set, only jobs this user may see (as in `JobQuery`). */
+  username?: string;
+}
+
+export interface JobList {
+  /** Summaries (`tasks: []`), newest first. */
+  items: Job[];
+  /** Pass as `cursor` for the next (older) page; undefined on the last page. */
+  next?: string;
+}
+
 /**
  * Where every job, task, node and log line lives.
  *
@@ -85,7 +151,10 @@ export interface Datastore {
   getJob(id: string): Promise<Job>;
   findJob(id: string): Promise<Job | undefined>;
   updateJob(id: string, modify: Modify<Job>): Promise<Job>;
-  /** Job summaries: no `tasks`/`execution` (the returned jobs have `tasks: []`). */
+  /**
+   * Job summaries: no `tasks`/`execution` (the returned jobs have `tasks: []`), but `secrets`,
+   * so that inputs and results can be redacted by value before they are shown.
+   */
   listJobs(query: JobQuery): Promise<Page<Job>>;
   /** Every task record of a job, ordered by position, then startedAt (unstarted last), then createdAt. */
   getExecution(jobId: string): Promise<Task[]>;
@@ -113,6 +182,13 @@ export interface Datastore {
   /** Newest first: task position desc, task createdAt desc, number desc. */
   getJobLogParts(jobId: string, query: LogQuery): Promise<Page<TaskLogPart>>;
 
+  /** A range of a task's or job's log parts by `seq` (see {@link LogChunk}). */
+  listLogChunks(scope: LogScope, query: LogChunkQuery): Promise<LogChunk[]>;
+  /** Counts over a log's parts, all of them or those before `beforeSeq`. */
+  getLogStats(scope: LogScope, beforeSeq?: number): Promise<LogStats>;
+  /** The UI's job list: summaries, newest first, with state/time/schedule filters. */
+  listJobSummaries(query: JobListQuery): Promise<JobList>;
+
   /** Insert a node, or update its heartbeat fields unless the stored heartbeat is newer. */
   upsertNode(node: Node): Promise<void>;
   findNode(id: string): Promise<Node | undefined>;
@@ -120,6 +196,8 @@ export interface Datastore {
   getActiveNodes(since: Date): Promise<Node[]>;
 
   getMetrics(now: Date): Promise<Metrics>;
+  /** Jobs and tasks in each active state (PENDING…RUNNING), each state present, 0 when none. */
+  countActiveStates(): Promise<StateCounts>;
 
   createScheduledJob(job: ScheduledJob): Promise<void>;
   getScheduledJob(id: string): Promise<ScheduledJob>;

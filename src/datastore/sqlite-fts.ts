@@ -1,5 +1,6 @@
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { FullTextSearch } from './sql/capabilities.js';
+import type { Database } from './sql/tables.js';
 
 /**
  * Full-text search on SQLite: FTS5 external-content tables over `jobs` and `tasks_log_parts`
@@ -15,6 +16,20 @@ export const SQLITE_FULL_TEXT: FullTextSearch = {
     const query = toFtsQuery(terms);
     if (query === undefined) return undefined;
     return sql<SqlBool>`jobs.seq in (select rowid from jobs_fts where jobs_fts match ${query})`;
+  },
+  async countJobMatches(db: Kysely<Database>, terms: string): Promise<number> {
+    const query = toFtsQuery(terms);
+    if (query === undefined) return 0;
+    // Every row of the external-content index is a job (the triggers keep them in step).
+    const { rows } = await sql<{ n: number }>`select count(*) as n from jobs_fts where jobs_fts match ${query}`.execute(db);
+    return Number(rows[0]?.n ?? 0);
+  },
+  matchManyJobs(terms: string): Expression<SqlBool> | undefined {
+    const query = toFtsQuery(terms);
+    if (query === undefined) return undefined;
+    // The unary `+` keeps SQLite from looking jobs up by the matching rowids (then sorting them
+    // all): it walks `jobs_created_at_idx` newest first and tests each row against the matches.
+    return sql<SqlBool>`+jobs.seq in (select rowid from jobs_fts where jobs_fts match ${query})`;
   },
   matchLogParts(terms: string): Expression<SqlBool> | undefined {
     const query = toFtsQuery(terms);

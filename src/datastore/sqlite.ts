@@ -19,6 +19,8 @@ export interface SqliteDatastoreOptions {
    * @default 10000
    */
   busyTimeoutMs?: number;
+  /** Passphrase for secrets at rest, see `SqlDatastoreOptions.encryptionKey`. @default no encryption */
+  encryptionKey?: string;
 }
 
 /** SQLite has no row locks: `BEGIN IMMEDIATE` (see sqlite-dialect.ts) serialises writers instead. */
@@ -57,6 +59,7 @@ export class SqliteDatastore extends SqlDatastore {
       db: new Kysely<Database>({ dialect }),
       capabilities: SQLITE_CAPABILITIES,
       logger: options.logger,
+      encryptionKey: options.encryptionKey,
     });
   }
 }

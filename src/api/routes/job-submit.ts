@@ -9,6 +9,7 @@ import { newId } from '../../model/ids.js';
 import type { User } from '../../model/job.js';
 import type { ApiContext } from '../context.js';
 import { resolvePermissions } from '../permissions.js';
+import { creatorOf } from '../auth/access.js';
 import { sendJson } from '../reply.js';
 import { jobView, summaryView } from '../views.js';
 import { waitForJobEnd } from '../wait.js';
@@ -23,10 +24,10 @@ export function registerJobSubmitRoute(app: FastifyInstance, ctx: ApiContext): v
     const body = typeof request.body === 'string' ? request.body : '';
     const input = parseJob(body, request.headers['content-type'], { allowComposite: ctx.allowComposite });
     const waitMs = input.wait ? waitTimeoutMs(input.wait.timeout) : undefined;
-    const job = toJob(input, { id: newId(), createdAt: new Date() });
+    const job = toJob(input, { id: newId(), createdAt: new Date(), createdBy: creatorOf(request) });
     if (job.permissions) job.permissions = await resolvePermissions(ctx.datastore, job.permissions);
     await ctx.datastore.createJob(job);
-    job.createdBy ??= await createdByOf(ctx, job.id);
+    job.createdBy = await createdByOf(ctx, job.id);
     const publish = (): Promise<void> => ctx.broker.publish(QUEUE.jobs, { kind: 'job', job });
 
     if (waitMs === undefined) {
@@ -54,8 +55,9 @@ function waitTimeoutMs(timeout: string): number {
 }
 
 /**
- * The datastore fills in `createdBy` (the guest user) for anonymous jobs; read it back before
- * publishing, so the summary and the message show it, and the summary still shows PENDING.
+ * The datastore stores the creator by id, and fills in the guest user for anonymous jobs; read
+ * the whole user back before publishing, so the summary and the message show it, and the
+ * summary still shows PENDING.
  */
 async function createdByOf(ctx: ApiContext, jobId: string): Promise<User | undefined> {
   return (await ctx.datastore.findJob(jobId))?.createdBy;

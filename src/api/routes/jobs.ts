@@ -6,7 +6,9 @@ import { logPartToWire, pageToWire } from '../../model/wire.js';
 import type { ApiContext } from '../context.js';
 import { first, JOB_PAGING, LOG_PAGING, parsePaging } from '../paging.js';
 import { sendJson, STATUS_OK } from '../reply.js';
-import { findJobOrThrow, jobView, summaryView } from '../views.js';
+import { jobView, summaryView } from '../views.js';
+import { findVisibleJob } from '../auth/access.js';
+import { listFilterOf } from '../auth/principal.js';
 
 interface IdParams {
   id: string;
@@ -21,7 +23,11 @@ type ListQuery = Record<string, string | string[] | undefined>;
 export function registerJobRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get<{ Querystring: ListQuery }>('/jobs', async (request, reply) => {
     const paging = parsePaging(request.query, JOB_PAGING);
-    const page = await ctx.datastore.listJobs({ ...paging, q: first(request.query.q) ?? '' });
+    const page = await ctx.datastore.listJobs({
+      ...paging,
+      q: first(request.query.q) ?? '',
+      ...listFilterOf(request.principal),
+    });
     return sendJson(
       reply,
       200,
@@ -30,13 +36,13 @@ export function registerJobRoutes(app: FastifyInstance, ctx: ApiContext): void {
   });
 
   app.get<{ Params: IdParams }>('/jobs/:id', async (request, reply) => {
-    const job = await findJobOrThrow(ctx, request.params.id);
+    const job = await findVisibleJob(ctx, request, request.params.id);
     return sendJson(reply, 200, await jobView(ctx, job));
   });
 
   app.get<{ Params: IdParams; Querystring: ListQuery }>('/jobs/:id/log', async (request, reply) => {
     const paging = parsePaging(request.query, LOG_PAGING);
-    const job = await findJobOrThrow(ctx, request.params.id);
+    const job = await findVisibleJob(ctx, request, request.params.id);
     const page = await ctx.datastore.getJobLogParts(job.id, { ...paging, q: first(request.query.q) ?? '' });
     return sendJson(
       reply,
@@ -49,14 +55,14 @@ export function registerJobRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   // Cancellation is asynchronous: the coordinator's jobs handler does the work (engine spec §6.1).
   app.put<{ Params: IdParams }>('/jobs/:id/cancel', async (request, reply) => {
-    const job = await findJobOrThrow(ctx, request.params.id);
+    const job = await findVisibleJob(ctx, request, request.params.id);
     if (job.state !== 'RUNNING' && job.state !== 'SCHEDULED') throw new StateError('job is not running');
     await ctx.broker.publish(QUEUE.jobs, { kind: 'job', job: { ...job, state: 'CANCELLED' } });
     return sendJson(reply, 200, STATUS_OK);
   });
 
   app.put<{ Params: IdParams }>('/jobs/:id/restart', async (request, reply) => {
-    const job = await findJobOrThrow(ctx, request.params.id);
+    const job = await findVisibleJob(ctx, request, request.params.id);
     if (job.state !== 'FAILED' && job.state !== 'CANCELLED') {
       throw new StateError(`job is ${job.state} and can not be restarted`);
     }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 
 import { isTaskQueue, type QueueInfo } from '../../broker/broker.js';
-import { InputError, NotFoundError } from '../../errors.js';
+import { ForbiddenError, InputError, NotFoundError } from '../../errors.js';
 import type { ApiContext } from '../context.js';
 import { sendJson } from '../reply.js';
 
@@ -23,7 +23,9 @@ export function registerQueueRoutes(app: FastifyInstance, ctx: ApiContext): void
   });
 
   // Success is a 200 with an empty body, as in Tork (api spec §3.12), not JSON.
+  // It drops the waiting tasks of every user's jobs: with authentication on, admins only.
   app.delete<{ Params: NameParams }>('/queues/:name', async (request, reply) => {
+    if (request.principal && !request.principal.isAdmin) throw new ForbiddenError('only admins can delete queues');
     const { name } = request.params;
     if (!isTaskQueue(name)) throw new InputError(`queue ${name} is not a task queue`);
     await renameNotFound(name, () => ctx.broker.deleteQueue(name));

@@ -4,7 +4,7 @@ import { logPartToWire, pageToWire, taskToWire } from '../../model/wire.js';
 import type { ApiContext } from '../context.js';
 import { first, LOG_PAGING, parsePaging } from '../paging.js';
 import { sendJson } from '../reply.js';
-import { findTaskOrThrow, secretsOfJob } from '../views.js';
+import { findVisibleTask } from '../auth/access.js';
 
 interface IdParams {
   id: string;
@@ -15,15 +15,15 @@ type PageQuery = Record<string, string | string[] | undefined>;
 /** `GET /tasks/{id}` and `GET /tasks/{id}/log` (api spec §3.8, §3.9). */
 export function registerTaskRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get<{ Params: IdParams }>('/tasks/:id', async (request, reply) => {
-    const task = await findTaskOrThrow(ctx, request.params.id);
-    const secrets = await secretsOfJob(ctx, task.jobId);
+    const { task, job } = await findVisibleTask(ctx, request, request.params.id);
+    const secrets = job?.secrets;
     return sendJson(reply, 200, taskToWire(ctx.redactor.redactTask(task, secrets)));
   });
 
   app.get<{ Params: IdParams; Querystring: PageQuery }>('/tasks/:id/log', async (request, reply) => {
     const paging = parsePaging(request.query, LOG_PAGING);
-    const task = await findTaskOrThrow(ctx, request.params.id);
-    const secrets = await secretsOfJob(ctx, task.jobId);
+    const { task, job } = await findVisibleTask(ctx, request, request.params.id);
+    const secrets = job?.secrets;
     const page = await ctx.datastore.getTaskLogParts(task.id ?? request.params.id, {
       ...paging,
       q: first(request.query.q) ?? '',

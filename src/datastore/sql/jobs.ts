@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Expression, Kysely, SqlBool } from 'kysely';
 import type { Job } from '../../model/job.js';
 import type { Page } from '../../model/page.js';
 import type { JobState } from '../../model/states.js';
@@ -22,10 +22,17 @@ type Db = Kysely<Database>;
 
 const JOB_PERMS: PermsTable = { table: 'jobs_perms', owner: 'job_id' };
 const TERMINAL_STATES: JobState[] = ['COMPLETED', 'FAILED', 'CANCELLED'];
+/**
+ * From this many text matches on, a page of search results is found by walking the jobs newest
+ * first (`matchManyJobs`): sorting every match would cost more than testing rows until the page
+ * is full. Below it, the matches are few enough to sort.
+ */
+const MANY_MATCHES = 10_000;
 /** Ids per `IN (…)` list when deleting many jobs: far below every back end's parameter limit. */
 const DELETE_CHUNK = 500;
 
-const SUMMARY_COLUMNS = [
+/** The `jobs` columns a summary reads (also used by `ui-reads.ts`). */
+export const SUMMARY_COLUMNS = [
   'jobs.id',
   'jobs.parent_id',
   'jobs.name',
@@ -45,9 +52,11 @@ const SUMMARY_COLUMNS = [
   'jobs.inputs',
   'jobs.result',
   'jobs.error',
+  // Summaries carry the secrets too, so that their inputs and result can be redacted by value.
+  'jobs.secrets',
 ] as const;
 
-const FULL_COLUMNS = [...SUMMARY_COLUMNS, 'jobs.details', 'jobs.secrets', 'jobs.has_perms'] as const;
+const FULL_COLUMNS = [...SUMMARY_COLUMNS, 'jobs.details', 'jobs.has_perms'] as const;
 
 /** Insert a job with its tags and permissions. Run inside a transaction. */
 export async function insertJob(db: Db, job: Job, creatorId: string | null): Promise<void> {
@@ -125,21 +134,27 @@ export async function listJobs(db: Db, caps: SqlCapabilities, query: JobQuery): 
   const bounds = pageBounds(query);
   const search = parseSearch(query.q);
   const match = search.terms ? caps.fullText.matchJobs(search.terms) : undefined;
-  const filtered = db
-    .selectFrom('jobs')
-    .$if(search.tags.length > 0, (qb) =>
-      qb.where(
-        'jobs.id',
-        'in',
-        db.selectFrom('job_tags').select('job_tags.job_id').where('tag', 'in', search.tags),
-      ),
-    )
-    .$if(match !== undefined, (qb) => qb.where(match!))
-    .$if(query.username !== undefined, (qb) => qb.where(visibleTo('jobs', JOB_PERMS, query.username!)));
-  const { total } = await filtered.select((eb) => eb.fn.countAll().as('total')).executeTakeFirstOrThrow();
-  const totalItems = Number(total);
+  const filter = (text: Expression<SqlBool> | undefined) =>
+    db
+      .selectFrom('jobs')
+      .$if(search.tags.length > 0, (qb) =>
+        qb.where(
+          'jobs.id',
+          'in',
+          db.selectFrom('job_tags').select('job_tags.job_id').where('tag', 'in', search.tags),
+        ),
+      )
+      .$if(text !== undefined, (qb) => qb.where(text!))
+      .$if(query.username !== undefined, (qb) => qb.where(visibleTo('jobs', JOB_PERMS, query.username!)));
+  const onlyText = match !== undefined && search.tags.length === 0 && query.username === undefined;
+  const totalItems =
+    onlyText && caps.fullText.countJobMatches
+      ? await caps.fullText.countJobMatches(db, search.terms)
+      : Number((await filter(match).select((eb) => eb.fn.countAll().as('total')).executeTakeFirstOrThrow()).total);
   if (bounds.offset >= totalItems) return pageOf([], totalItems, bounds);
-  const rows = await filtered
+  // With many matches, walking the jobs newest first beats sorting every match (a million jobs).
+  const many = totalItems >= MANY_MATCHES ? caps.fullText.matchManyJobs?.(search.terms) : undefined;
+  const rows = await filter(many ?? match)
     .leftJoin('users as cb', 'cb.id', 'jobs.created_by')
     .select([...SUMMARY_COLUMNS, ...CREATOR_COLUMNS])
     .orderBy('jobs.created_at', 'desc')

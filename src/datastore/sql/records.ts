@@ -4,6 +4,7 @@
  */
 import type { Insertable, Selectable } from 'kysely';
 import type { Job, JobContext, JobDefaults, Permission, Role, User } from '../../model/job.js';
+import { rememberSecrets } from '../../model/known-secrets.js';
 import type { TaskLogPart } from '../../model/log-part.js';
 import type { Node } from '../../model/node.js';
 import type { ScheduledJob } from '../../model/scheduled-job.js';
@@ -35,15 +36,40 @@ import type {
 } from './tables.js';
 
 /**
- * Secrets at rest. Kept apart from every other field so that encryption (engine spec §12) is a
- * change to these two functions only.
+ * How a sealed column reads in clear: `json` (a sealed value that cannot be opened is an error)
+ * or `text` (free text, which may legitimately start like a sealed value).
+ */
+export type SealedKind = 'json' | 'text';
+
+/**
+ * Secrets at rest (engine spec §12): every column that can hold a secret value, sealed with
+ * AES-256-GCM when `datastore.encryption.key` is set (sealed-columns.ts applies this list to
+ * every statement). Beyond Tork's `secrets` columns: the job details (the job context, where
+ * Tork kept the secrets in clear, and evaluated webhook headers), the job result and error, the
+ * task record (env, cmd and result hold evaluated secrets) and the webhook outbox headers.
+ * Also the job inputs: not secret by definition, but a secret value may well be passed as one.
+ * Not sealed: names, descriptions, states and tags (searched and filtered), and log parts (searched in full text; the logs handler masks secrets before storing them).
+ */
+export const SEALED_COLUMNS = {
+  jobs: { secrets: 'json', inputs: 'json', details: 'json', result: 'text', error: 'text' },
+  tasks: { data: 'json' },
+  scheduled_jobs: { secrets: 'json', details: 'json' },
+  webhooks: { headers: 'json' },
+} as const satisfies Record<string, Record<string, SealedKind>>;
+
+/**
+ * The `secrets` column. Every secret that passes here is remembered so the server's own log
+ * lines mask it (model/known-secrets.ts).
  */
 export function secretsToColumn(secrets: Record<string, string> | undefined): string | null {
+  rememberSecrets(secrets);
   return optionalJson(secrets);
 }
 
 export function secretsFromColumn(column: string | null): Record<string, string> | undefined {
-  return fromOptionalJson(column);
+  const secrets = fromOptionalJson<Record<string, string>>(column);
+  rememberSecrets(secrets);
+  return secrets;
 }
 
 // ---- users, roles, permissions -------------------------------------------------------------
@@ -206,10 +232,10 @@ export function jobUpdateToRow(
   };
 }
 
-/** The `jobs` columns a summary reads (no `details`, no `secrets`). */
-export type JobSummaryRow = Omit<Selectable<JobsTable>, 'details' | 'secrets' | 'seq' | 'has_perms'> &
+/** The `jobs` columns a summary reads (no `details`; `secrets` for redaction). */
+export type JobSummaryRow = Omit<Selectable<JobsTable>, 'details' | 'seq' | 'has_perms'> &
   CreatorColumns;
-export type JobRow = JobSummaryRow & Pick<Selectable<JobsTable>, 'details' | 'secrets' | 'has_perms'>;
+export type JobRow = JobSummaryRow & Pick<Selectable<JobsTable>, 'details' | 'has_perms'>;
 
 export function jobSummaryFromRow(row: JobSummaryRow): Job {
   const job: Job = {
@@ -236,6 +262,7 @@ export function jobSummaryFromRow(row: JobSummaryRow): Job {
     error: orUndefined(row.error),
     progress: row.progress === null ? undefined : Number(row.progress),
     schedule: row.scheduled_job_id === null ? undefined : { id: row.scheduled_job_id },
+    secrets: secretsFromColumn(row.secrets),
   });
   return job;
 }
@@ -250,7 +277,6 @@ export function jobFromRow(row: JobRow, permissions: Permission[]): Job {
     defaults: details.defaults,
     webhooks: details.webhooks,
     autoDelete: details.autoDelete,
-    secrets: secretsFromColumn(row.secrets),
     permissions: permissions.length > 0 ? permissions : undefined,
   });
   return job;

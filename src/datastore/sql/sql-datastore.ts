@@ -10,23 +10,34 @@ import type { JobState, TaskState } from '../../model/states.js';
 import type { Task } from '../../model/task.js';
 import type {
   Datastore,
+  JobList,
+  JobListQuery,
   JobQuery,
+  LogChunk,
+  LogChunkQuery,
   LogQuery,
+  LogScope,
+  LogStats,
   Metrics,
   Modify,
   PageRequest,
   PurgeRequest,
+  StateCounts,
   WebhookDelivery,
 } from '../datastore.js';
 import type { SqlCapabilities } from './capabilities.js';
+import { SecretCipher } from './cipher.js';
 import * as jobs from './jobs.js';
 import * as locks from './locks.js';
 import * as logs from './logs.js';
 import { migrationProvider } from './migrations.js';
 import * as nodes from './nodes.js';
 import * as scheduled from './scheduled-jobs.js';
+import { countActiveStates } from './state-counts.js';
+import { SealedColumnsPlugin } from './sealed-columns.js';
 import type { Database } from './tables.js';
 import * as tasks from './tasks.js';
+import * as uiReads from './ui-reads.js';
 import * as users from './users.js';
 import * as webhooks from './webhooks.js';
 
@@ -36,6 +47,13 @@ export interface SqlDatastoreOptions {
   capabilities: SqlCapabilities;
   /** @default a silent logger */
   logger?: Logger;
+  /**
+   * Passphrase for secrets at rest (`datastore.encryption.key`): the columns that can hold
+   * secrets (records.ts `SEALED_COLUMNS`) are sealed with AES-256-GCM. Without it they are
+   * stored in clear, and values sealed earlier cannot be read.
+   * @default no encryption
+   */
+  encryptionKey?: string;
 }
 
 /** What a datastore and the transaction-bound copies made from it share. */
@@ -62,7 +80,10 @@ export class SqlDatastore implements Datastore {
   constructor(options: SqlDatastoreOptions) {
     if (!options.db) throw new Error('SqlDatastore: option `db` is required');
     if (!options.capabilities) throw new Error('SqlDatastore: option `capabilities` is required');
-    this.db = options.db;
+    // A transaction's Kysely already carries the plugin of the datastore that opened it.
+    this.db = options.db.isTransaction
+      ? options.db
+      : options.db.withPlugin(new SealedColumnsPlugin(options.encryptionKey ? new SecretCipher(options.encryptionKey) : undefined));
     this.caps = options.capabilities;
     this.logger = options.logger ?? silentLogger();
   }
@@ -195,6 +216,18 @@ export class SqlDatastore implements Datastore {
     return logs.selectJobLogParts(this.db, this.caps, jobId, query);
   }
 
+  listLogChunks(scope: LogScope, query: LogChunkQuery): Promise<LogChunk[]> {
+    return uiReads.selectLogChunks(this.db, scope, query);
+  }
+
+  getLogStats(scope: LogScope, beforeSeq?: number): Promise<LogStats> {
+    return uiReads.selectLogStats(this.db, scope, beforeSeq);
+  }
+
+  listJobSummaries(query: JobListQuery): Promise<JobList> {
+    return uiReads.listJobSummaries(this.db, this.caps, query);
+  }
+
   // ---- nodes and metrics -------------------------------------------------------------------
 
   upsertNode(node: Node): Promise<void> {
@@ -216,6 +249,10 @@ export class SqlDatastore implements Datastore {
       nodes.nodeStats(this.db, new Date(now.getTime() - NODE_LISTED_FOR_MS)),
     ]);
     return { jobs: { running: jobsRunning }, tasks: { running: tasksRunning }, nodes: online };
+  }
+
+  countActiveStates(): Promise<StateCounts> {
+    return countActiveStates(this.db);
   }
 
   // ---- scheduled jobs ----------------------------------------------------------------------
