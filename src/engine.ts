@@ -112,6 +112,17 @@ const RUNTIMES: Record<string, Factory<Runtime>> = {
     }),
 };
 
+/**
+ * `auto` (the default) keeps the zero-setup promise: tasks run as shell processes unless a
+ * Docker engine answers, in which case they run in containers as in Tork. Podman is never
+ * picked implicitly; name it with `runtime.type = podman`.
+ */
+async function resolveRuntimeType(type: Config['runtime']['type']): Promise<string> {
+  if (type !== 'auto') return type;
+  const { dockerEngineAnswers } = await import('./runtime/docker/connection.js');
+  return (await dockerEngineAnswers(500)) ? 'docker' : 'shell';
+}
+
 function parseId(value: string, key: string): number | undefined {
   if (value === '' || value === '-') return undefined;
   const n = Number(value);
@@ -171,9 +182,10 @@ async function start(config: Config, mode: Mode, logger: Logger, closer: Closer,
   let url: string | undefined;
 
   if (runsWorker) {
-    const runtime = await choose(RUNTIMES, config.runtime.type, 'runtime.type')(config, logger);
+    const runtimeType = await resolveRuntimeType(config.runtime.type);
+    const runtime = await choose(RUNTIMES, runtimeType, 'runtime.type')(config, logger);
     closer.add(() => runtime.close());
-    logger.info({ runtime: runtime.name }, 'runtime selected');
+    logger.info({ runtime: runtime.name, configured: config.runtime.type }, 'runtime selected');
     // A worker on its own gets a small health endpoint (standalone has the API's /health).
     const health =
       mode === 'worker'

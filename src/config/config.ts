@@ -85,7 +85,8 @@ export interface Config {
   };
   mounts: { bind: { allowed: boolean; sources: string[] } };
   runtime: {
-    type: 'shell' | 'docker' | 'podman';
+    /** `auto`: Docker when its engine answers on DOCKER_HOST or the standard socket, else shell. */
+    type: 'auto' | 'shell' | 'docker' | 'podman';
     shell: { cmd: string[]; uid: string; gid: string };
     docker: { config: string; privileged: boolean; imageTtlMs: number; imageVerify: boolean };
     podman: { privileged: boolean; hostNetwork: boolean };

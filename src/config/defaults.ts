@@ -120,7 +120,7 @@ export function defaultConfig(host: HostFacts = {}): Config {
     },
     mounts: { bind: { allowed: false, sources: [] } },
     runtime: {
-      type: 'shell',
+      type: 'auto',
       shell: { cmd: ['bash', '-c'], uid: '-', gid: '-' },
       docker: { config: '', privileged: false, imageTtlMs: 72 * HOUR_MS, imageVerify: false },
       podman: { privileged: false, hostNetwork: false },

@@ -121,7 +121,7 @@ export const KEYS: readonly KeySpec[] = [
   same('mounts.bind.allowed', booleanValue()),
   same('mounts.bind.sources', stringListValue()),
 
-  same('runtime.type', enumValue(['shell', 'docker', 'podman'])),
+  same('runtime.type', enumValue(['auto', 'shell', 'docker', 'podman'])),
   same('runtime.shell.cmd', stringListValue()),
   same('runtime.shell.uid', stringValue()),
   same('runtime.shell.gid', stringValue()),

@@ -93,7 +93,7 @@ describe('bad config values', () => {
 
   it('names the file when the bad value comes from the config file', () => {
     const { file, message } = fileError('[runtime]\ntype = "kubernetes"\n');
-    expect(message).toBe(`runtime.type: "kubernetes" is not one of shell, docker, podman (from ${file})`);
+    expect(message).toBe(`runtime.type: "kubernetes" is not one of auto, shell, docker, podman (from ${file})`);
   });
 
   it('rejects a TOML value of the wrong type', () => {

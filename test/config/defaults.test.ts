@@ -31,7 +31,7 @@ describe('defaults', () => {
     expect(config.datastore.type).toBe('sqlite');
     expect(config.datastore.sqlite.path).toBe(join(box.cwd, '.drover', 'drover.db'));
     expect(config.coordinator.address).toBe('127.0.0.1:8000');
-    expect(config.runtime.type).toBe('shell');
+    expect(config.runtime.type).toBe('auto');
     expect(config.middleware.job.redact.enabled).toBe(true);
     expect(config.middleware.web.bodylimit).toBe(500_000);
     expect(config.worker.queues).toEqual({ default: availableParallelism() });
