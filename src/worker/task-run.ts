@@ -15,6 +15,8 @@ export interface TaskRunContext {
   nodeId: string;
   /** Go duration used when the task sets no `timeout`. */
   defaultTimeout: string | undefined;
+  /** `worker.limits.cpus` / `.memory`: fill the limits a task leaves empty (engine spec §9.2). */
+  defaultLimits?: { cpus?: string; memory?: string };
   logFlushIntervalMs: number;
 }
 
@@ -34,6 +36,7 @@ export async function runTask(task: Task, controller: AbortController, ctx: Task
   task.nodeId = ctx.nodeId;
   task.state = 'RUNNING';
   if (!task.timeout && ctx.defaultTimeout) task.timeout = ctx.defaultTimeout;
+  applyDefaultLimits(task, ctx.defaultLimits);
   await broker.publish(QUEUE.started, { kind: 'task', task });
   logger.debug({ taskId }, 'task started');
 
@@ -66,6 +69,14 @@ export async function runTask(task: Task, controller: AbortController, ctx: Task
   const queue = task.state === 'COMPLETED' ? QUEUE.completed : QUEUE.error;
   await broker.publish(queue, { kind: 'task', task });
   logger.debug({ taskId, state: task.state }, 'task finished');
+}
+
+/** Worker-level default limits for a task that sets none (or leaves one of them empty). */
+export function applyDefaultLimits(task: Task, defaults: { cpus?: string; memory?: string } | undefined): void {
+  if (!defaults?.cpus && !defaults?.memory) return;
+  task.limits ??= {};
+  if (!task.limits.cpus && defaults.cpus) task.limits.cpus = defaults.cpus;
+  if (!task.limits.memory && defaults.memory) task.limits.memory = defaults.memory;
 }
 
 function armTimeout(timeout: string | undefined, controller: AbortController): NodeJS.Timeout | undefined {

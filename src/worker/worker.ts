@@ -24,8 +24,8 @@ export interface WorkerOptions {
    * @default { default: 1 }
    */
   queues?: Record<string, number>;
-  /** Defaults for tasks that set none. `timeout` is a Go duration. */
-  limits?: { timeout?: string };
+  /** Defaults for tasks that set none. `timeout` is a Go duration; `cpus`/`memory` as in task limits. */
+  limits?: { timeout?: string; cpus?: string; memory?: string };
   /** @default 30000 */
   heartbeatIntervalMs?: number;
   /** Longest time task output waits before it is shipped to `logs`. @default 1000 */
@@ -170,6 +170,7 @@ export class Worker {
         logger: this.logger,
         nodeId: this.id,
         defaultTimeout: this.options.limits?.timeout,
+        defaultLimits: { cpus: this.options.limits?.cpus, memory: this.options.limits?.memory },
         logFlushIntervalMs: this.options.logFlushIntervalMs ?? 1000,
       });
     } finally {
