@@ -102,4 +102,25 @@ describe('sqlite query plans', () => {
     expect(plans.length).toBeGreaterThan(10);
     for (const plan of plans) expect(plan.filter((line) => FULL_SCAN.test(line))).toEqual([]);
   });
+
+  it('counts a search with many matches in the text index and pages it newest first without sorting them', async () => {
+    // 10,000 matching jobs, written straight into the file (the triggers index them).
+    const writer = new BetterSqlite3(path);
+    writer
+      .prepare(
+        `with recursive n(i) as (select 1 union all select i + 1 from n where i < 10000)
+         insert into jobs (id, name, state, created_at, position, task_count, details)
+         select 'many' || i, 'nightly reconcile ' || i, 'COMPLETED', i, 0, 1, '{}' from n`,
+      )
+      .run();
+    writer.close();
+    let page3: Awaited<ReturnType<SqlDatastore['listJobs']>> | undefined;
+    const plans = await plansOf(async () => (page3 = await ds.listJobs({ page: 3, size: 10, q: 'reconcile' })));
+    expect(page3!.totalItems).toBe(10_000);
+    expect(page3!.items.map((j) => j.id)).toEqual(Array.from({ length: 10 }, (_, i) => `many${9980 - i}`));
+    expect(plans[0]!.join('\n')).toMatch(/^SCAN jobs_fts VIRTUAL TABLE/);
+    const page = plans.at(-1)!;
+    expect(page).toContain('SCAN jobs USING INDEX jobs_created_at_idx');
+    expect(page.join('\n')).not.toMatch(/TEMP B-TREE/);
+  });
 });

@@ -26,6 +26,13 @@ export class ProgressWatcher {
     await this.read();
   }
 
+  /** Stop polling; `text` is the file's last content, read by someone else (null: it was gone). */
+  async stopWith(text: string | null): Promise<void> {
+    clearInterval(this.timer);
+    await this.reading;
+    if (text !== null) this.accept(text);
+  }
+
   private poll(): void {
     if (this.reading) return;
     this.reading = this.read().finally(() => {
@@ -42,6 +49,10 @@ export class ProgressWatcher {
       return;
     }
     if (text === undefined) return; // the task removed its progress file: nothing to report
+    this.accept(text);
+  }
+
+  private accept(text: string): void {
     const value = parseProgress(text);
     if (value === undefined) {
       this.logger.debug({ progress: text.slice(0, 40) }, 'unreadable progress value ignored');

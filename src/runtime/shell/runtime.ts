@@ -10,9 +10,10 @@ import {
   type Runtime,
   type TaskIO,
 } from '../runtime.js';
-import { runProcessGroup, type GroupExit } from './process-group.js';
+import { runProcessGroup } from './process-group.js';
 import { ProgressWatcher } from './progress.js';
-import { checkFileName, createWorkdir, readIfWritten, removeWorkdir, type Workdir } from './workdir.js';
+import { runFromSpawner, WorkdirError, type SpawnerExit } from './spawner.js';
+import { checkFileName, createWorkdir, planWorkdir, readIfWritten, removeWorkdir, type PlannedWorkdir, type Workdir } from './workdir.js';
 
 export interface ShellRuntimeOptions {
   logger: Logger;
@@ -34,6 +35,12 @@ export interface ShellRuntimeOptions {
    * @default the worker process's own `PATH` and `HOME`
    */
   hostEnv?: { PATH?: string; HOME?: string };
+  /**
+   * Start processes from a small helper process (spawner.ts) rather than from this one, whose
+   * event loop each fork would otherwise block for milliseconds.
+   * @default true
+   */
+  spawner?: boolean;
 }
 
 /** Fields a shell task cannot honour, with the word that agrees with each name. */
@@ -75,6 +82,7 @@ export class ShellRuntime implements Runtime {
   private readonly progressIntervalMs: number;
   private readonly tempDir: string;
   private readonly hostEnv: Record<string, string>;
+  private readonly useSpawner: boolean;
 
   constructor(options: ShellRuntimeOptions) {
     if (!options?.logger) throw new Error('ShellRuntime: option "logger" is required');
@@ -86,6 +94,7 @@ export class ShellRuntime implements Runtime {
     this.gid = options.gid;
     this.progressIntervalMs = options.progressIntervalMs ?? 1000;
     this.tempDir = options.tempDir ?? tmpdir();
+    this.useSpawner = options.spawner !== false;
     const host = options.hostEnv ?? { PATH: process.env.PATH, HOME: process.env.HOME };
     this.hostEnv = {};
     if (host.PATH !== undefined) this.hostEnv.PATH = host.PATH;
@@ -129,59 +138,67 @@ export class ShellRuntime implements Runtime {
   /** Run one process in its own work dir; resolves with its `$TORK_OUTPUT` (main step only). */
   private async runStep(step: Task, signal: AbortSignal, io: TaskIO, isMain: boolean): Promise<string> {
     if (signal.aborted) throw abortFailure(signal.reason);
-    const workdir = createWorkdir(this.tempDir, step.run ?? '', step.files, { uid: this.uid, gid: this.gid });
+    const owner = { uid: this.uid, gid: this.gid };
+    // With a spawner, the work dir is created, read and removed there, off this event loop.
+    const workdir = this.useSpawner
+      ? planWorkdir(this.tempDir, step.run ?? '', step.files, isMain)
+      : createWorkdir(this.tempDir, step.run ?? '', step.files, owner);
+    let finished: SpawnerExit['finished'];
     try {
       const tail = new OutputTail();
       const progress = isMain
-        ? new ProgressWatcher(
-            workdir.progressPath,
-            this.progressIntervalMs,
-            (v) => io.progress(v),
-            this.logger,
-          )
+        ? new ProgressWatcher(workdir.progressPath, this.progressIntervalMs, (v) => io.progress(v), this.logger)
         : undefined;
-      let exit: GroupExit;
+      let exit: SpawnerExit | undefined;
       try {
         exit = await this.startProcess(step, workdir, signal, (chunk) => {
           tail.push(chunk);
           io.log(chunk);
         });
+        finished = exit.finished;
       } finally {
-        await progress?.stop();
+        // The spawner read the progress file one last time before it removed the work dir.
+        await (finished ? progress?.stopWith(finished.progress) : progress?.stop());
       }
       if (exit.aborted) throw abortFailure(signal.reason);
       if (exit.code !== 0) throw exitFailure(exit, tail.text());
-      return isMain ? ((await readIfWritten(workdir.outputPath)) ?? '').replaceAll('\0', '') : '';
+      if (!isMain) return '';
+      const output = finished ? finished.output : await readIfWritten(workdir.outputPath);
+      return (output ?? '').replaceAll('\0', '');
     } finally {
-      await removeWorkdir(workdir);
+      if (!finished) await removeWorkdir(workdir);
     }
   }
 
   private async startProcess(
     step: Task,
-    workdir: Workdir,
+    workdir: Workdir | PlannedWorkdir,
     signal: AbortSignal,
     onOutput: (chunk: string) => void,
-  ): Promise<GroupExit> {
+  ): Promise<SpawnerExit> {
+    const command = {
+      command: this.cmd[0],
+      args: [...this.cmd.slice(1), workdir.entrypointPath],
+      // The runtime's own variables come last: a task cannot point them elsewhere.
+      env: {
+        ...this.hostEnv,
+        ...step.env,
+        TORK_OUTPUT: workdir.outputPath,
+        TORK_PROGRESS: workdir.progressPath,
+        WORKDIR: workdir.dir,
+      },
+      uid: this.uid,
+      gid: this.gid,
+      signal,
+      onOutput,
+    };
     try {
-      return await runProcessGroup({
-        command: this.cmd[0],
-        args: [...this.cmd.slice(1), workdir.entrypointPath],
-        cwd: workdir.dir,
-        // The runtime's own variables come last: a task cannot point them elsewhere.
-        env: {
-          ...this.hostEnv,
-          ...step.env,
-          TORK_OUTPUT: workdir.outputPath,
-          TORK_PROGRESS: workdir.progressPath,
-          WORKDIR: workdir.dir,
-        },
-        uid: this.uid,
-        gid: this.gid,
-        signal,
-        onOutput,
-      });
+      return 'readResults' in workdir
+        ? await runFromSpawner({ ...command, workdir })
+        : await runProcessGroup({ ...command, cwd: workdir.dir });
     } catch (err) {
+      // A work dir that cannot be created is the machine's problem, as it is without a spawner.
+      if (err instanceof WorkdirError) throw new Error(err.message);
       throw new TaskFailure(`error starting ${this.cmd[0]}: ${(err as Error).message}`);
     }
   }
@@ -194,7 +211,7 @@ function abortFailure(reason: unknown): TaskFailure {
   return new TaskFailure('task cancelled', { killedBy: 'cancel' });
 }
 
-function exitFailure(exit: GroupExit, tail: string): TaskFailure {
+function exitFailure(exit: SpawnerExit, tail: string): TaskFailure {
   const output = tail ? `: ${tail}` : '';
   if (exit.code !== null) return new TaskFailure(`exit code ${exit.code}${output}`, { exitCode: exit.code });
   return new TaskFailure(`killed by signal ${exit.signal ?? 'unknown'}${output}`);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { chownSync, closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
@@ -17,6 +18,51 @@ export interface Workdir {
   entrypointPath: string;
   /** Top-level names written into the dir, removed one by one before the dir itself. */
   names: string[];
+}
+
+/**
+ * A work dir for the spawner to create, run in, read and remove (spawner-program.ts), described
+ * here so that the engine knows its paths without touching the file system.
+ */
+export interface PlannedWorkdir extends Workdir {
+  /** The script, written to `entrypoint`. */
+  run: string;
+  files?: Record<string, string>;
+  /** Read `stdout` and `progress` after the exit (the main step's results). */
+  readResults: boolean;
+}
+
+/** The alphabet of `mkdtemp` suffixes. */
+const SUFFIX_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/**
+ * The paths of a work dir under `base` with a random name, as `createWorkdir` would make it,
+ * without creating anything: the spawner creates it (a name already taken fails the run). File
+ * names must have passed `checkFileName`.
+ */
+export function planWorkdir(
+  base: string,
+  run: string,
+  files: Record<string, string> | undefined,
+  readResults: boolean,
+): PlannedWorkdir {
+  const suffix = Array.from(randomBytes(8), (b) => SUFFIX_CHARS[b % SUFFIX_CHARS.length]).join('');
+  const dir = join(base, `drover-${suffix}`);
+  const names = [...RESERVED_NAMES];
+  for (const name of Object.keys(files ?? {})) {
+    const clean = normalize(name);
+    if (!clean.includes(sep)) names.push(clean);
+  }
+  return {
+    dir,
+    outputPath: join(dir, 'stdout'),
+    progressPath: join(dir, 'progress'),
+    entrypointPath: join(dir, 'entrypoint'),
+    names,
+    run,
+    files,
+    readResults,
+  };
 }
 
 export interface WorkdirOwner {
