@@ -4,8 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/helpers/global-setup.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
     // Two cores: run test files two at a time; each file gets its own temp dirs and ports.
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
