@@ -55,10 +55,3 @@ export class OutputTail {
     return this.buffer.trimEnd().split('\n').slice(-TAIL_LINES).join('\n');
   }
 }
-
-export function parseProgress(text: string): number | undefined {
-  const trimmed = text.trim();
-  if (trimmed === '') return 0;
-  const value = Number(trimmed);
-  return Number.isFinite(value) ? value : undefined;
-}

@@ -18,9 +18,16 @@ import { hostUlimits } from './limits.js';
 import { prepareMounts, type BindPolicy, type PreparedMounts } from './mounts.js';
 import { OutputTail } from './output.js';
 import { containerSettings, extraNetworks, planTask, type Step, type TaskPlan } from './plan.js';
-import { ProgressPoller } from './progress.js';
+import { ProgressPoller } from '../progress.js';
 import { createSidecarNetwork, removeNetwork, startSidecars, type RunningSidecars } from './sidecars.js';
-import { containerSpec, stepArchive, TORK_OUTPUT, type TaskContainerSettings, type Ulimit } from './spec.js';
+import {
+  containerSpec,
+  stepArchive,
+  TORK_OUTPUT,
+  TORK_PROGRESS,
+  type TaskContainerSettings,
+  type Ulimit,
+} from './spec.js';
 
 export interface DockerRuntimeOptions {
   logger: Logger;
@@ -259,7 +266,12 @@ export class DockerRuntime implements Runtime {
       });
       const interval = this.options.progressIntervalMs ?? 1000;
       const poller = isMain
-        ? new ProgressPoller(container, interval, (v) => io.progress(v), this.logger)
+        ? new ProgressPoller(
+            () => container.readFile(TORK_PROGRESS),
+            interval,
+            (v) => io.progress(v),
+            this.logger,
+          )
         : undefined;
       let exit;
       try {

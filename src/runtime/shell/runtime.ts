@@ -11,9 +11,17 @@ import {
   type TaskIO,
 } from '../runtime.js';
 import { runProcessGroup } from './process-group.js';
-import { ProgressWatcher } from './progress.js';
+import { ProgressPoller } from '../progress.js';
 import { runFromSpawner, WorkdirError, type SpawnerExit } from './spawner.js';
-import { checkFileName, createWorkdir, planWorkdir, readIfWritten, removeWorkdir, type PlannedWorkdir, type Workdir } from './workdir.js';
+import {
+  checkFileName,
+  createWorkdir,
+  planWorkdir,
+  readIfWritten,
+  removeWorkdir,
+  type PlannedWorkdir,
+  type Workdir,
+} from './workdir.js';
 
 export interface ShellRuntimeOptions {
   logger: Logger;
@@ -147,7 +155,12 @@ export class ShellRuntime implements Runtime {
     try {
       const tail = new OutputTail();
       const progress = isMain
-        ? new ProgressWatcher(workdir.progressPath, this.progressIntervalMs, (v) => io.progress(v), this.logger)
+        ? new ProgressPoller(
+            () => readIfWritten(workdir.progressPath),
+            this.progressIntervalMs,
+            (v) => io.progress(v),
+            this.logger,
+          )
         : undefined;
       let exit: SpawnerExit | undefined;
       try {

@@ -1,17 +1,25 @@
-import type { Logger } from '../../logger.js';
-import { readIfWritten } from './workdir.js';
+import type { Logger } from '../logger.js';
+
+/** The number in a `$TORK_PROGRESS` file: empty means 0; anything that is not a number, undefined. */
+export function parseProgress(text: string): number | undefined {
+  const trimmed = text.trim();
+  if (trimmed === '') return 0;
+  const value = Number(trimmed);
+  return Number.isFinite(value) ? value : undefined;
+}
 
 /**
- * Polls a task's `$TORK_PROGRESS` file and reports each new value. The file holds a number as
- * text; empty means 0; anything else that does not parse is ignored with a debug log.
+ * Polls a task's `$TORK_PROGRESS` every interval and reports each new value. Each runtime says
+ * how to read the file (from a work dir, from a container); `undefined` means it is not there.
+ * Read errors and values that are not numbers are logged at debug and ignored.
  */
-export class ProgressWatcher {
+export class ProgressPoller {
   private last = 0;
   private reading: Promise<void> | undefined;
   private readonly timer: NodeJS.Timeout;
 
   constructor(
-    private readonly path: string,
+    private readonly readFile: () => Promise<string | undefined>,
     intervalMs: number,
     private readonly report: (value: number) => void,
     private readonly logger: Logger,
@@ -19,11 +27,14 @@ export class ProgressWatcher {
     this.timer = setInterval(() => this.poll(), intervalMs);
   }
 
-  /** Stop polling and read the file one last time, so a value written just before exit counts. */
-  async stop(): Promise<void> {
+  /**
+   * Stop polling. With `finalRead` (the default), read once more, so a value written just
+   * before the exit counts; the file must still be readable.
+   */
+  async stop(finalRead = true): Promise<void> {
     clearInterval(this.timer);
     await this.reading;
-    await this.read();
+    if (finalRead) await this.read();
   }
 
   /** Stop polling; `text` is the file's last content, read by someone else (null: it was gone). */
@@ -43,13 +54,12 @@ export class ProgressWatcher {
   private async read(): Promise<void> {
     let text: string | undefined;
     try {
-      text = await readIfWritten(this.path);
+      text = await this.readFile();
     } catch (err) {
       this.logger.debug({ err }, 'progress file unreadable');
       return;
     }
-    if (text === undefined) return; // the task removed its progress file: nothing to report
-    this.accept(text);
+    if (text !== undefined) this.accept(text);
   }
 
   private accept(text: string): void {
@@ -63,11 +73,4 @@ export class ProgressWatcher {
       this.report(value);
     }
   }
-}
-
-export function parseProgress(text: string): number | undefined {
-  const trimmed = text.trim();
-  if (trimmed === '') return 0;
-  const value = Number(trimmed);
-  return Number.isFinite(value) ? value : undefined;
 }
