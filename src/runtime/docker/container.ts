@@ -98,6 +98,28 @@ export class TaskContainer {
     return exit;
   }
 
+  /**
+   * The output the engine stored for the container (after it exited). Podman's attach stream
+   * can lose a fast container's last output and report a socket error in its place; the stored
+   * log is complete, so failure messages are built from it.
+   */
+  async storedOutput(): Promise<string | undefined> {
+    try {
+      const raw = (await this.container.logs({
+        stdout: true,
+        stderr: true,
+        follow: false,
+      })) as unknown as Buffer;
+      let text = '';
+      const demuxer = new OutputDemuxer((t) => (text += t));
+      demuxer.write(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)));
+      demuxer.end();
+      return text;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** The content of a file in the container; `undefined` when the task removed it. */
   async readFile(path: string): Promise<string | undefined> {
     let stream: NodeJS.ReadableStream;

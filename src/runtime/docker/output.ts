@@ -51,6 +51,11 @@ export class OutputTail {
     if (this.buffer.length > 2 * TAIL_KEEP_CHARS) this.buffer = this.buffer.slice(-TAIL_KEEP_CHARS);
   }
 
+  /** Start over from a complete copy of the output (the engine's stored log). */
+  replaceWith(output: string): void {
+    this.buffer = output.slice(-TAIL_KEEP_CHARS);
+  }
+
   text(): string {
     return this.buffer.trimEnd().split('\n').slice(-TAIL_LINES).join('\n');
   }

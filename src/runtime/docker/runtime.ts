@@ -279,7 +279,11 @@ export class DockerRuntime implements Runtime {
       } finally {
         await poller?.stop(!signal.aborted);
       }
-      if (exit.exitCode !== 0) throw exitFailure(exit.exitCode, exit.oomKilled, tail.text());
+      if (exit.exitCode !== 0) {
+        const stored = await container.storedOutput();
+        if (stored !== undefined) tail.replaceWith(stored);
+        throw exitFailure(exit.exitCode, exit.oomKilled, tail.text());
+      }
       return isMain ? ((await container.readFile(TORK_OUTPUT)) ?? '').replaceAll('\0', '') : '';
     } finally {
       await container.remove();
