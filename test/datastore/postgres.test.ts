@@ -162,6 +162,39 @@ describe('postgres datastore', () => {
     }
   });
 
+  it('rejects every transaction that shared a commit which failed, and keeps none of their writes', async () => {
+    const ds = await openMigrated();
+    try {
+      // A constraint checked only at commit: the one fault that fails a commit on demand.
+      await adminQuery(
+        `alter table "${schemas.at(-1)!}".job_tags add constraint job_tags_once unique (tag) deferrable initially deferred`,
+      );
+      let release!: () => void;
+      let started!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const running = new Promise<void>((resolve) => (started = resolve));
+      const blocker = ds.transaction(async () => {
+        started();
+        await gate;
+      });
+      await running;
+      // Asked for while the blocker runs, these three join its transaction and share its commit.
+      const jobs = [makeJob({ tags: ['same'] }), makeJob({ tags: ['same'] }), makeJob({ tags: ['other'] })];
+      const attempts = jobs.map((job) => ds.transaction((tx) => tx.createJob(job)));
+      release();
+      const outcomes = await Promise.allSettled([blocker, ...attempts]);
+      expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
+      expect(String((outcomes[3] as PromiseRejectedResult).reason)).toMatch(/job_tags_once/);
+      for (const job of jobs) expect(await ds.findJob(job.id)).toBeUndefined();
+      // The next transaction starts afresh.
+      const after = makeJob({ tags: ['same'] });
+      await ds.transaction((tx) => tx.createJob(after));
+      expect(await ds.findJob(after.id)).toBeDefined();
+    } finally {
+      await ds.close();
+    }
+  });
+
   it('rejects a schema name that is not a plain identifier', () => {
     expect(() => new PostgresDatastore({ dsn: POSTGRES_URL, schema: 'a;drop' })).toThrow(
       'PostgresDatastore: schema "a;drop" must be letters, digits and _',

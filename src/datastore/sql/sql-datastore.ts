@@ -37,6 +37,7 @@ import { countActiveStates } from './state-counts.js';
 import { SealedColumnsPlugin } from './sealed-columns.js';
 import type { Database } from './tables.js';
 import * as tasks from './tasks.js';
+import { TransactionBatcher } from './transaction-batcher.js';
 import * as uiReads from './ui-reads.js';
 import * as users from './users.js';
 import * as webhooks from './webhooks.js';
@@ -76,6 +77,7 @@ export class SqlDatastore implements Datastore {
   protected readonly logger: Logger;
   /** Replaced by the one of the parent in copies bound to a transaction. */
   private shared: SharedState = { closed: false };
+  private batcher: TransactionBatcher | undefined;
 
   constructor(options: SqlDatastoreOptions) {
     if (!options.db) throw new Error('SqlDatastore: option `db` is required');
@@ -97,8 +99,14 @@ export class SqlDatastore implements Datastore {
     this.logger.info({ applied }, applied.length > 0 ? 'datastore migrated' : 'datastore schema up to date');
   }
 
+  /**
+   * Transactions asked for here while another runs share one commit (see TransactionBatcher);
+   * each still commits or rolls back as a whole, and resolves only once committed.
+   */
   transaction<T>(fn: (tx: Datastore) => Promise<T>): Promise<T> {
-    return this.inTransaction((db) => fn(db === this.db ? this : this.boundTo(db)));
+    if (this.db.isTransaction) return fn(this);
+    this.batcher ??= new TransactionBatcher(this.db);
+    return this.batcher.run((db) => fn(this.boundTo(db)));
   }
 
   private boundTo(db: Kysely<Database>): SqlDatastore {

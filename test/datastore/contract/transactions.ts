@@ -94,5 +94,97 @@ export function describeTransactions(ctx: DatastoreContext): void {
       );
       expect((await ctx.ds.getTask(task.id!)).redelivered).toBe(25);
     });
+
+    describe('asked for while another runs (group commit)', () => {
+      /** A transaction that stays open until `release()`: those asked for meanwhile join it. */
+      function blocker(): { done: Promise<void>; release: () => void; started: Promise<void> } {
+        let release!: () => void;
+        let started!: () => void;
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        const running = new Promise<void>((resolve) => (started = resolve));
+        const done = ctx.ds.transaction(async (tx) => {
+          await tx.createJob(makeJob());
+          started();
+          await gate;
+        });
+        return { done, release, started: running };
+      }
+
+      it('gives each caller its own value, and commits every body that succeeded', async () => {
+        const block = blocker();
+        await block.started;
+        const jobs = Array.from({ length: 6 }, () => makeJob());
+        const attempts = jobs.map((job, i) =>
+          ctx.ds.transaction(async (tx) => {
+            await tx.createJob(job);
+            if (i === 2) throw new Error(`body ${i} failed`);
+            return i;
+          }),
+        );
+        block.release();
+        const outcomes = await Promise.allSettled([block.done, ...attempts]);
+        expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+        expect(outcomes.slice(1).map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as Error).message))).toEqual([
+          0,
+          1,
+          'body 2 failed',
+          3,
+          4,
+          5,
+        ]);
+        const stored = await Promise.all(jobs.map((job) => ctx.ds.findJob(job.id)));
+        expect(stored.map((job) => job !== undefined)).toEqual([true, true, false, true, true, true]);
+      });
+
+      it('rolls back only the body that failed, with everything it wrote', async () => {
+        const shared = makeJob({ progress: 0 });
+        await ctx.ds.createJob(shared);
+        const block = blocker();
+        await block.started;
+        const bump = (fail: boolean) =>
+          ctx.ds.transaction(async (tx) => {
+            const task = makeTask(shared);
+            await tx.createTask(task);
+            await tx.updateJob(shared.id, (j) => {
+              j.progress = (j.progress ?? 0) + 1;
+            });
+            if (fail) throw new Error('undo me');
+            return task.id!;
+          });
+        const attempts = [bump(false), bump(true), bump(false)];
+        block.release();
+        const outcomes = await Promise.allSettled(attempts);
+        expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+        // Each successful body saw the one before it; the failed one's increment is gone.
+        expect((await ctx.ds.getJob(shared.id)).progress).toBe(2);
+        expect(await ctx.ds.getActiveTasks(shared.id)).toHaveLength(2);
+      });
+
+      it('lets the bodies after a failed first one commit', async () => {
+        const block = blocker();
+        await block.started;
+        const later = makeJob();
+        const first = ctx.ds.transaction(async () => {
+          throw new Error('first fails');
+        });
+        const second = ctx.ds.transaction((tx) => tx.createJob(later));
+        block.release();
+        await expect(first).rejects.toThrow('first fails');
+        await second;
+        expect(await ctx.ds.findJob(later.id)).toBeDefined();
+      });
+
+      it('resolves each caller only once its writes are visible to every other reader', async () => {
+        const jobs = Array.from({ length: 10 }, () => makeJob());
+        const seen = await Promise.all(
+          jobs.map(async (job) => {
+            await ctx.ds.transaction((tx) => tx.createJob(job));
+            // Outside the transaction: on PostgreSQL another connection of the pool.
+            return (await ctx.ds.findJob(job.id)) !== undefined;
+          }),
+        );
+        expect(seen).toEqual(jobs.map(() => true));
+      });
+    });
   });
 }
