@@ -24,6 +24,14 @@ import { registerScheduledJobRoutes } from './routes/scheduled-jobs.js';
 import { registerTaskRoutes } from './routes/tasks.js';
 import { registerUserRoutes } from './routes/users.js';
 import { registerUi } from './ui/plugin.js';
+import { JobEndWatcher } from './job-end-watcher.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The wait-mode submits waiting now (`jobEnds.waiting`), for tests and diagnostics. */
+    jobEnds: JobEndWatcher;
+  }
+}
 
 export interface ApiOptions {
   datastore: Datastore;
@@ -78,6 +86,9 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
 
   const closing = new AbortController();
   app.addHook('preClose', async () => closing.abort());
+  const jobEnds = new JobEndWatcher(options.broker);
+  app.addHook('onClose', () => jobEnds.close());
+  app.decorate('jobEnds', jobEnds);
 
   registerErrorHandling(app);
   const authenticator = await registerWebMiddleware(app, {
@@ -93,6 +104,7 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
     version: options.version,
     redactor: createRedactor(config.middleware.job.redact),
     allowComposite: options.allowComposite ?? true,
+    jobEnds,
     closing: closing.signal,
     authenticator,
     metrics: options.metrics,

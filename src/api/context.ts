@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import type { MetricsRegistry } from '../metrics.js';
 import type { Redactor } from '../model/redact.js';
 import type { Authenticator } from './auth/authenticator.js';
+import type { JobEndWatcher } from './job-end-watcher.js';
 
 /** What every route group receives from `buildApp`. */
 export interface ApiContext {
@@ -15,6 +16,8 @@ export interface ApiContext {
   redactor: Redactor;
   /** False while the engine cannot run parallel/each/subjob tasks. */
   allowComposite: boolean;
+  /** Tells wait-mode submits when their job ends. */
+  jobEnds: JobEndWatcher;
   /** Aborted when the server starts closing, so waiting requests give up at once. */
   closing: AbortSignal;
   /** Checks credentials, for routes that authenticate by themselves (`request.principal` holds the auth middleware's result). */

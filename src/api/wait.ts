@@ -1,21 +1,18 @@
 /**
  * Wait mode of `POST /jobs`: hold the response until the job reaches a terminal state.
- * The subscription is made before the job is published (so no event can be missed) and is
- * always closed when the request ends, whichever way it ends.
+ * The job is watched before it is published (so no event can be missed), and the watch always
+ * ends with the request, whichever way it ends.
  */
 import type { FastifyReply } from 'fastify';
 
 import { deferred } from '../async.js';
-import type { Broker } from '../broker/broker.js';
 import { DroverError, TimeoutError } from '../errors.js';
 import type { Job } from '../model/job.js';
 import { isJobTerminal } from '../model/states.js';
-
-/** Job events carry terminal states on `job.completed`, `job.failed` and `job.cancelled`. */
-const JOB_EVENTS = 'job.*';
+import type { JobEndWatcher } from './job-end-watcher.js';
 
 export interface WaitOptions {
-  broker: Broker;
+  watcher: JobEndWatcher;
   jobId: string;
   timeoutMs: number;
   /** The response: a client that goes away ends the wait. */
@@ -28,13 +25,12 @@ export interface WaitOptions {
 
 /** The job as carried by its terminal event. Throws 408 on timeout or disconnect, 500 on shutdown. */
 export async function waitForJobEnd(options: WaitOptions): Promise<Job> {
-  const { broker, jobId, reply, closing } = options;
+  const { watcher, jobId, reply, closing } = options;
   const ended = deferred<Job>();
   // A rejection may come before anyone awaits (e.g. while publishing); it is awaited below.
   ended.promise.catch(() => undefined);
-  const subscription = await broker.subscribeEvents(JOB_EVENTS, (_topic, event) => {
-    if (event.kind === 'job' && event.job.id === jobId && isJobTerminal(event.job.state))
-      ended.resolve(event.job);
+  const stopWatching = await watcher.watch(jobId, (job) => {
+    if (isJobTerminal(job.state)) ended.resolve(job);
   });
 
   const timer = setTimeout(
@@ -55,6 +51,6 @@ export async function waitForJobEnd(options: WaitOptions): Promise<Job> {
     clearTimeout(timer);
     reply.raw.off('close', onClientGone);
     closing.removeEventListener('abort', onClosing);
-    await subscription.close();
+    stopWatching();
   }
 }

@@ -153,7 +153,22 @@ describe('POST /jobs in wait mode', () => {
     expect(body).toMatchObject({ state: change.state, secrets: { token: REDACTED }, execution: [] });
     if ('result' in change) expect(body.result).toBe(`done ${REDACTED}`);
     expect(res.body).not.toContain('t0ken');
-    expect(api.broker.openEventSubscriptions).toBe(0);
+    expect(api.app.jobEnds.waiting).toBe(0);
+  });
+
+  it('shares one set of subscriptions between any number of waiting requests', async () => {
+    api = await startApi();
+    const pending = [post(api.app, WAIT_JOB, 'text/yaml'), post(api.app, WAIT_JOB, 'text/yaml'), post(api.app, WAIT_JOB, 'text/yaml')];
+    await expect.poll(() => api!.app.jobEnds.waiting).toBe(3);
+    // One per terminal topic (completed, failed, cancelled), not one per request.
+    expect(api.broker.openEventSubscriptions).toBe(3);
+    for (const message of api.jobMessages) {
+      if (message.kind !== 'job') throw new Error('expected a job message');
+      await api.broker.publishEvent('job.completed', { kind: 'job', job: { ...message.job, state: 'COMPLETED' } });
+    }
+    const answers = await Promise.all(pending);
+    expect(answers.map((r) => (json(r) as { state: string }).state)).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
+    expect(api.app.jobEnds.waiting).toBe(0);
   });
 
   it('ignores events of other jobs and non-terminal states', async () => {
@@ -176,7 +191,7 @@ describe('POST /jobs in wait mode', () => {
     expect(json(res)).toMatchObject({ id: message.job.id, state: 'FAILED', error: 'mine' });
   });
 
-  it('closes its subscription when the client goes away', async () => {
+  it('stops waiting when the client goes away', async () => {
     api = await startApi();
     const address = await api.app.listen({ host: '127.0.0.1', port: 0 });
     const request = http.request(`${address}/jobs`, {
@@ -185,17 +200,17 @@ describe('POST /jobs in wait mode', () => {
     });
     request.on('error', () => undefined);
     request.end(WAIT_JOB);
-    await expect.poll(() => api!.broker.openEventSubscriptions).toBe(1);
+    await expect.poll(() => api!.app.jobEnds.waiting).toBe(1);
     request.destroy();
-    await expect.poll(() => api!.broker.openEventSubscriptions).toBe(0);
+    await expect.poll(() => api!.app.jobEnds.waiting).toBe(0);
   });
 
-  it('answers 408 when the job does not finish in time and closes its subscription', async () => {
+  it('answers 408 when the job does not finish in time and stops waiting', async () => {
     api = await startApi();
     const res = await post(api.app, WAIT_JOB.replace('1m', '20ms'), 'text/yaml');
     expect(res.statusCode).toBe(408);
     expect(json(res)).toEqual({ message: 'timeout waiting for job to complete' });
-    expect(api.broker.openEventSubscriptions).toBe(0);
+    expect(api.app.jobEnds.waiting).toBe(0);
   });
 
   it('rejects a wait timeout that is not a duration before storing anything', async () => {
@@ -210,11 +225,13 @@ describe('POST /jobs in wait mode', () => {
   it('answers 500 server shutting down when the app closes during the wait', async () => {
     api = await startApi();
     const pending = post(api.app, WAIT_JOB, 'text/yaml');
-    await expect.poll(() => api!.broker.openEventSubscriptions).toBe(1);
+    await expect.poll(() => api!.app.jobEnds.waiting).toBe(1);
     await api.app.close();
     const res = await pending;
     expect(res.statusCode).toBe(500);
     expect(json(res)).toEqual({ message: 'server shutting down' });
+    expect(api.app.jobEnds.waiting).toBe(0);
+    // The shared subscriptions end with the app.
     expect(api.broker.openEventSubscriptions).toBe(0);
   });
 });

@@ -35,7 +35,7 @@ export function registerJobSubmitRoute(app: FastifyInstance, ctx: ApiContext): v
       return sendJson(reply, 200, summaryView(ctx, job));
     }
     const finished = await waitForJobEnd({
-      broker: ctx.broker,
+      watcher: ctx.jobEnds,
       jobId: job.id,
       timeoutMs: waitMs,
       reply,
