@@ -3,6 +3,7 @@
  * tasks: submitting a job stores it and publishes it to the `jobs` queue, where a coordinator
  * takes over.
  */
+import { setMaxListeners } from 'node:events';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 
 import type { Broker } from '../broker/broker.js';
@@ -85,6 +86,8 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
   const closing = new AbortController();
+  // Every waiting `POST /jobs?wait` listens to it: any number of listeners is expected.
+  setMaxListeners(0, closing.signal);
   app.addHook('preClose', async () => closing.abort());
   const jobEnds = new JobEndWatcher(options.broker);
   app.addHook('onClose', () => jobEnds.close());
