@@ -30,6 +30,15 @@ const CONCURRENCY = process.env.DROVER_BENCH_CONCURRENCY ?? '2';
 
 const scratch = mkdtempSync(join(tmpdir(), 'drover-bench-'));
 
+/**
+ * `DROVER_BENCH_ONLY=noop,distributed` measures only those sections (and the limits, which every
+ * ratio needs): for reproducing one figure without the whole run.
+ */
+const ONLY = new Set((process.env.DROVER_BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+function wanted(section: 'standalone' | 'noop' | 'distributed'): boolean {
+  return ONLY.size === 0 || ONLY.has(section);
+}
+
 /** Runs every section, even after one failed; true when all succeeded. */
 async function main(): Promise<boolean> {
   const rec = new Recorder();
@@ -46,9 +55,9 @@ async function main(): Promise<boolean> {
     }
   };
   await section('limits', () => measureLimits(rec, 3));
-  await section('standalone', () => measureStandalone(rec));
-  await section('no-op standalone', () => measureNoopStandalone(rec));
-  if (process.env.DROVER_BENCH_DISTRIBUTED === '1') {
+  if (wanted('standalone')) await section('standalone', () => measureStandalone(rec));
+  if (wanted('noop')) await section('no-op standalone', () => measureNoopStandalone(rec));
+  if (process.env.DROVER_BENCH_DISTRIBUTED === '1' && wanted('distributed')) {
     await section('distributed', () => measureDistributed(rec, scratch, CONCURRENCY, () => measureSpawnRound(rec)));
   } else {
     rec.note('distributed figures skipped (set DROVER_BENCH_DISTRIBUTED=1 to measure them)');
