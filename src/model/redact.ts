@@ -44,19 +44,34 @@ export interface Redactor {
 export function createRedactor({ enabled, patterns = [] }: RedactorOptions): Redactor {
   if (!enabled) {
     return {
-      redactJob: (job) => structuredClone(job),
-      redactSummary: (job) => structuredClone(job),
-      redactTask: (task) => structuredClone(task),
+      redactJob: (job) => copyData(job),
+      redactSummary: (job) => copyData(job),
+      redactTask: (task) => copyData(task),
       redactText: (text) => text,
     };
   }
   const rules = new Rules(keyMatcher(patterns));
   return {
-    redactJob: (job) => rules.job(structuredClone(job)),
-    redactSummary: (job) => rules.summary(structuredClone(job)),
-    redactTask: (task, secrets) => rules.task(structuredClone(task), secretValues(secrets)),
+    redactJob: (job) => rules.job(copyData(job)),
+    redactSummary: (job) => rules.summary(copyData(job)),
+    redactTask: (task, secrets) => rules.task(copyData(task), secretValues(secrets)),
     redactText: (text, secrets) => rules.text(text, secretValues(secrets)),
   };
+}
+
+/**
+ * A deep copy of model data: plain objects, arrays, Dates and primitives, as the model is made
+ * of. On objects this small it is about five times cheaper than `structuredClone`, which showed
+ * in the profile of `GET /jobs/{id}`; anything else is still left to `structuredClone`.
+ */
+function copyData<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(copyData) as T;
+  if (value instanceof Date) return new Date(value.getTime()) as T;
+  if (Object.getPrototypeOf(value) !== Object.prototype) return structuredClone(value);
+  const out: Record<string, unknown> = {};
+  for (const key in value) out[key] = copyData((value as Record<string, unknown>)[key]);
+  return out as T;
 }
 
 type KeyMatcher = (key: string) => boolean;

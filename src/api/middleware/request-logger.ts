@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 
+import type { Logger } from '../../logger.js';
+
 export interface RequestLoggerOptions {
   /** @default true */
   enabled: boolean;
@@ -15,11 +17,14 @@ type Level = (typeof LEVELS)[number];
 /**
  * One log line per finished request, through the app's pino logger, unless `"<METHOD> <path>"`
  * matches a skip pattern. It names the caller (username, or `key` for the API key) and never
- * a credential: no header is logged, and the URL carries none.
+ * a credential: no header is logged, and the URL carries none. `logger` is the app's logger,
+ * whose children `request.log` are.
  */
-export function registerRequestLogger(app: FastifyInstance, options: RequestLoggerOptions): void {
-  if (!options.enabled) return;
+export function registerRequestLogger(app: FastifyInstance, options: RequestLoggerOptions, logger: Logger): void {
   const level = toLevel(options.level);
+  // The default level (debug) is below the default log level (info): a hook that only builds a
+  // line pino then drops would cost every request for nothing. Levels never change at run time.
+  if (!options.enabled || !logger.isLevelEnabled(level)) return;
   const skip = options.skip.map(wildcard);
   app.addHook('onResponse', async (request, reply) => {
     const path = request.url.split('?')[0] ?? '';

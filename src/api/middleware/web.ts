@@ -55,7 +55,7 @@ export async function registerWebMiddleware(
   registerCors(app, web.cors);
   registerRateLimit(app, web.ratelimit);
   registerAuth(app, authenticator, { basic: web.basicauth.enabled, key: web.keyauth.enabled });
-  registerRequestLogger(app, web.logger);
+  registerRequestLogger(app, web.logger, o.logger);
   registerLoginRoutes(app, authenticator, sessions);
   return authenticator;
 }

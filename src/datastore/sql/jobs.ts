@@ -7,6 +7,7 @@ import type { SqlCapabilities } from './capabilities.js';
 import { changedColumns } from './columns.js';
 import { pageBounds, pageOf } from './paging.js';
 import { jobFromRow, jobSummaryFromRow, jobToRow, jobUpdateToRow, type JobRow } from './records.js';
+import { reusableQuery } from './reusable-query.js';
 import { parseSearch } from './search.js';
 import type { Database } from './tables.js';
 import { deleteFinishedWebhooksOf } from './webhooks.js';
@@ -80,14 +81,20 @@ async function insertTags(db: Db, jobId: string, tags: string[] | undefined): Pr
     .execute();
 }
 
-function selectJobRow(db: Db, caps: SqlCapabilities, id: string, lock: boolean) {
+function jobRowQuery(db: Db, id: string) {
   return db
     .selectFrom('jobs')
     .leftJoin('users as cb', 'cb.id', 'jobs.created_by')
     .select([...FULL_COLUMNS, ...CREATOR_COLUMNS])
-    .where('jobs.id', '=', id)
-    .$if(lock && caps.rowLocks, (qb) => qb.forUpdate('jobs'))
-    .executeTakeFirst();
+    .where('jobs.id', '=', id);
+}
+
+/** The read without a row lock, compiled once: `GET /jobs/{id}` runs it on every request. */
+const selectJobRows = reusableQuery(1, jobRowQuery);
+
+function selectJobRow(db: Db, caps: SqlCapabilities, id: string, lock: boolean) {
+  if (!lock || !caps.rowLocks) return selectJobRows(db, id).then((rows) => rows[0]);
+  return jobRowQuery(db, id).forUpdate('jobs').executeTakeFirst();
 }
 
 export async function selectJob(db: Db, caps: SqlCapabilities, id: string): Promise<Job | undefined> {
@@ -236,4 +243,14 @@ export async function purgeJobs(db: Db, now: Date, before: Date, limit: number):
     db,
     rows.map((row) => row.id),
   );
+}
+
+const selectJobStateRows = reusableQuery(1, (db: Db, id: string) =>
+  db.selectFrom('jobs').select('state').where('id', '=', id),
+);
+
+/** A job's state, without its creator, permissions or details (read for every task started). */
+export async function selectJobState(db: Db, id: string): Promise<JobState | undefined> {
+  const [row] = await selectJobStateRows(db, id);
+  return row?.state as JobState | undefined;
 }

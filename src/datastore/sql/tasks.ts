@@ -5,6 +5,7 @@ import type { Modify } from '../datastore.js';
 import type { SqlCapabilities } from './capabilities.js';
 import { changedColumns } from './columns.js';
 import { taskFromRow, taskToRow } from './records.js';
+import { reusableQuery } from './reusable-query.js';
 import type { Database } from './tables.js';
 
 type Db = Kysely<Database>;
@@ -75,17 +76,20 @@ async function lockJobOfTask(db: Db, taskId: string): Promise<void> {
     .execute();
 }
 
-/** Every task record of a job: by position, then startedAt (unstarted last), then createdAt. */
-export async function selectExecution(db: Db, jobId: string): Promise<Task[]> {
-  const rows = await db
+const selectExecutionRows = reusableQuery(1, (db: Db, jobId: string) =>
+  db
     .selectFrom('tasks')
     .selectAll()
     .where('job_id', '=', jobId)
     .orderBy('position')
     .orderBy('started_at', (ob) => ob.asc().nullsLast())
     .orderBy('created_at')
-    .orderBy('seq')
-    .execute();
+    .orderBy('seq'),
+);
+
+/** Every task record of a job: by position, then startedAt (unstarted last), then createdAt. */
+export async function selectExecution(db: Db, jobId: string): Promise<Task[]> {
+  const rows = await selectExecutionRows(db, jobId);
   return rows.map(taskFromRow);
 }
 
