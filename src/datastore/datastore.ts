@@ -150,6 +150,8 @@ export interface Datastore {
   createJob(job: Job): Promise<void>;
   getJob(id: string): Promise<Job>;
   findJob(id: string): Promise<Job | undefined>;
+  /** A job's state alone (or undefined when there is no such job): a far cheaper read than `findJob`. */
+  findJobState(id: string): Promise<JobState | undefined>;
   updateJob(id: string, modify: Modify<Job>): Promise<Job>;
   /**
    * Job summaries: no `tasks`/`execution` (the returned jobs have `tasks: []`), but `secrets`,

@@ -13,9 +13,10 @@ import { NotFoundError } from '../../errors.js';
 export async function handleStarted(deps: HandlerDeps, message: Task): Promise<void> {
   const effects = new Effects();
   await withTx(deps, effects, async (tx) => {
-    const job = await tx.findJob(message.jobId!);
-    if (!job) return;
-    if (!isJobActive(job.state)) {
+    // The state alone: the rest of the job (its task definitions above all) is not needed here.
+    const jobState = await tx.findJobState(message.jobId!);
+    if (!jobState) return;
+    if (!isJobActive(jobState)) {
       const stored = await tx.findTask(message.id!);
       if (stored && (stored.state === 'CANCELLED' || stored.state === 'SCHEDULED' || stored.state === 'RUNNING')) {
         effects.cancelOnNode({ ...stored, nodeId: message.nodeId });
@@ -33,9 +34,9 @@ export async function handleStarted(deps: HandlerDeps, message: Task): Promise<v
       if (message.nodeId) t.nodeId = message.nodeId;
     });
     if (!task) return;
-    if (job.state === 'SCHEDULED') {
+    if (jobState === 'SCHEDULED') {
       let promoted = false;
-      const running = await tx.updateJob(job.id, (j) => {
+      const running = await tx.updateJob(message.jobId!, (j) => {
         if (j.state !== 'SCHEDULED') return;
         promoted = true;
         j.state = 'RUNNING';

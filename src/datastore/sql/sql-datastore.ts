@@ -145,6 +145,10 @@ export class SqlDatastore implements Datastore {
     return jobs.selectJob(this.db, this.caps, id);
   }
 
+  findJobState(id: string): Promise<JobState | undefined> {
+    return jobs.selectJobState(this.db, id);
+  }
+
   updateJob(id: string, modify: Modify<Job>): Promise<Job> {
     return this.inTransaction(async (db) =>
       orNotFound(await jobs.modifyJob(db, this.caps, id, modify), 'job not found'),

@@ -86,6 +86,23 @@ export function describeJobs(ctx: DatastoreContext): void {
       expect(await ctx.ds.findJob('nope')).toBeUndefined();
     });
 
+    it('reads the state of a job alone, as updates leave it, and undefined for an unknown id', async () => {
+      const job = makeJob();
+      await ctx.ds.createJob(job);
+      expect(await ctx.ds.findJobState(job.id)).toBe('PENDING');
+      await ctx.ds.updateJob(job.id, (j) => {
+        j.state = 'RUNNING';
+      });
+      expect(await ctx.ds.findJobState(job.id)).toBe('RUNNING');
+      await ctx.ds.transaction(async (tx) => {
+        await tx.updateJob(job.id, (j) => {
+          j.state = 'CANCELLED';
+        });
+        expect(await tx.findJobState(job.id)).toBe('CANCELLED');
+      });
+      expect(await ctx.ds.findJobState('nope')).toBeUndefined();
+    });
+
     it('applies an async modify under lock and returns the job as written', async () => {
       const job = makeJob();
       await ctx.ds.createJob(job);
