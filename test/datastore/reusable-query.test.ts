@@ -1,5 +1,5 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, SqliteDialect, sql, type KyselyPlugin } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { reusableQuery } from '../../src/datastore/sql/reusable-query.js';
@@ -58,6 +58,41 @@ describe('reusableQuery', () => {
     );
     expect(await byId(first.db, 'a')).toEqual([{ name: 'first' }]);
     expect(await byId(second.db, 'b')).toEqual([{ name: 'second' }]);
+  });
+
+  it('builds the query once for a database and all of its transactions', async () => {
+    const { db } = await open();
+    let builds = 0;
+    const byId = reusableQuery(1, (d: Kysely<Database>, id: string) => {
+      builds++;
+      return d.selectFrom('jobs').select('jobs.name').where('jobs.id', '=', id);
+    });
+    expect(await byId(db, 'a')).toEqual([{ name: 'first' }]);
+    for (const id of ['a', 'b']) {
+      await db.transaction().execute(async (trx) => {
+        expect(await byId(trx, id)).toEqual([{ name: id === 'a' ? 'first' : 'second' }]);
+      });
+    }
+    expect(builds).toBe(1);
+  });
+
+  it('builds it again for the same database seen through another plugin', async () => {
+    const { db } = await open();
+    let builds = 0;
+    const byId = reusableQuery(1, (d: Kysely<Database>, id: string) => {
+      builds++;
+      return d.selectFrom('jobs').select('jobs.name').where('jobs.id', '=', id);
+    });
+    const upper: KyselyPlugin = {
+      transformQuery: ({ node }) => node,
+      transformResult: async ({ result }) => ({
+        ...result,
+        rows: result.rows.map((row) => ({ name: String(row.name).toUpperCase() })),
+      }),
+    };
+    expect(await byId(db, 'a')).toEqual([{ name: 'first' }]);
+    expect(await byId(db.withPlugin(upper), 'a')).toEqual([{ name: 'FIRST' }]);
+    expect(builds).toBe(2);
   });
 
   it('refuses a query that drops one of its arguments', async () => {

@@ -89,12 +89,13 @@ function jobRowQuery(db: Db, id: string) {
     .where('jobs.id', '=', id);
 }
 
-/** The read without a row lock, compiled once: `GET /jobs/{id}` runs it on every request. */
+/** Compiled once: `GET /jobs/{id}` runs the first on every request, the engine both per task. */
 const selectJobRows = reusableQuery(1, jobRowQuery);
+const selectJobRowsForUpdate = reusableQuery(1, (db: Db, id: string) => jobRowQuery(db, id).forUpdate('jobs'));
 
-function selectJobRow(db: Db, caps: SqlCapabilities, id: string, lock: boolean) {
-  if (!lock || !caps.rowLocks) return selectJobRows(db, id).then((rows) => rows[0]);
-  return jobRowQuery(db, id).forUpdate('jobs').executeTakeFirst();
+async function selectJobRow(db: Db, caps: SqlCapabilities, id: string, lock: boolean) {
+  const [row] = await (lock && caps.rowLocks ? selectJobRowsForUpdate(db, id) : selectJobRows(db, id));
+  return row;
 }
 
 export async function selectJob(db: Db, caps: SqlCapabilities, id: string): Promise<Job | undefined> {

@@ -25,13 +25,15 @@ export async function insertTasks(db: Db, caps: SqlCapabilities, tasks: Task[]):
   }
 }
 
-function selectTaskRow(db: Db, caps: SqlCapabilities, id: string, lock: boolean) {
-  return db
-    .selectFrom('tasks')
-    .selectAll()
-    .where('id', '=', id)
-    .$if(lock && caps.rowLocks, (qb) => qb.forUpdate())
-    .executeTakeFirst();
+// Every task that runs is read two or three times: these reads are compiled once.
+const selectTaskRows = reusableQuery(1, (db: Db, id: string) => db.selectFrom('tasks').selectAll().where('id', '=', id));
+const selectTaskRowsForUpdate = reusableQuery(1, (db: Db, id: string) =>
+  db.selectFrom('tasks').selectAll().where('id', '=', id).forUpdate(),
+);
+
+async function selectTaskRow(db: Db, caps: SqlCapabilities, id: string, lock: boolean) {
+  const [row] = await (lock && caps.rowLocks ? selectTaskRowsForUpdate(db, id) : selectTaskRows(db, id));
+  return row;
 }
 
 export async function selectTask(db: Db, caps: SqlCapabilities, id: string): Promise<Task | undefined> {
@@ -68,13 +70,16 @@ export async function modifyTask(
  * deadlocking. Only for back ends with row locks (SQLite serialises writers anyway).
  */
 async function lockJobOfTask(db: Db, taskId: string): Promise<void> {
-  await db
+  await lockJobOfTaskRows(db, taskId);
+}
+
+const lockJobOfTaskRows = reusableQuery(1, (db: Db, taskId: string) =>
+  db
     .selectFrom('jobs')
     .select('jobs.id')
     .where('jobs.id', '=', (eb) => eb.selectFrom('tasks').select('tasks.job_id').where('tasks.id', '=', taskId))
-    .forUpdate()
-    .execute();
-}
+    .forUpdate(),
+);
 
 const selectExecutionRows = reusableQuery(1, (db: Db, jobId: string) =>
   db
