@@ -222,8 +222,11 @@ export class LivenessMonitor {
 }
 
 /**
- * Queue sizes asked once per sweep. A queue that does not exist holds nothing; one that cannot
- * be asked about counts as busy (nothing is re-driven on a guess).
+ * Messages in a queue, asked once per sweep: those waiting and those delivered but not yet
+ * acknowledged. The second count matters: a coordinator that takes several messages at once (or
+ * prefetches) holds `started` messages it has not handled yet, and a worker holds the task it
+ * runs; neither task is lost. A queue that does not exist holds nothing; one that cannot be
+ * asked about counts as busy (nothing is re-driven on a guess).
  */
 class QueueSizes {
   private readonly known = new Map<string, Promise<number>>();
@@ -234,7 +237,7 @@ class QueueSizes {
     let size = this.known.get(queue);
     if (!size) {
       size = this.deps.broker.queueInfo(queue).then(
-        (info) => info.size,
+        (info) => info.size + info.unacked,
         (err: unknown) => (err instanceof NotFoundError ? 0 : Number.POSITIVE_INFINITY),
       );
       this.known.set(queue, size);

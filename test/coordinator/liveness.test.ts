@@ -128,4 +128,22 @@ describe('liveness: worker leases and lost work', () => {
     await waitFor(() => sent.length === 1);
     expect(sent[0]).toMatchObject({ kind: 'task', task: { id: task.id } });
   });
+
+  it('sweeps: leaves a scheduled task alone while a started message is delivered but not yet handled', async () => {
+    const { task } = await runningTask({ state: 'SCHEDULED', startedAt: undefined, scheduledAt: ago(LEASE_MS * 2) });
+    // A coordinator holding the task's `started` message (delivered, not acknowledged yet).
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const subscription = await broker.subscribe('started', () => held);
+    try {
+      await broker.publish('started', { kind: 'task', task: { ...task, state: 'RUNNING' } });
+      expect(await broker.queueInfo('started')).toMatchObject({ size: 0, unacked: 1 });
+      await monitor.sweep();
+      expect((await ds.getTask(task.id!)).redelivered).toBeUndefined();
+      expect(sent).toEqual([]);
+    } finally {
+      release();
+      await subscription.close();
+    }
+  });
 });
