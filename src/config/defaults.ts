@@ -12,6 +12,10 @@
  *   the branches of a `parallel` or `each` task side by side out of the box. Set
  *   `worker.queues.default = 1` for Tork's one-at-a-time behaviour.
  * - `coordinator.address = 127.0.0.1:8000`: listen on loopback only unless told otherwise.
+ * - `coordinator.queues` = 8 for `pending`, `started`, `completed` and `error` (Tork: 1): the
+ *   transactions of handlers running side by side share one commit (group commit), which one
+ *   handler at a time never allows. Queues where order matters (`progress`, `logs`, `jobs`)
+ *   stay at 1.
  * - `broker.rabbitmq.durable.queues = true` (Tork: false): queues and messages survive a
  *   RabbitMQ restart, so a restart loses no job.
  */
@@ -43,6 +47,9 @@ export const API_ENDPOINT_GROUPS = [
 export const DEFAULT_POSTGRES_DSN = 'postgres://drover:drover@localhost:5432/drover?sslmode=disable';
 export const DEFAULT_RABBITMQ_URL = 'amqp://guest:guest@localhost:5672/';
 export const DEFAULT_SQLITE_PATH = './.drover/drover.db';
+
+/** Coordinator queues whose handlers run eight at a time by default, see above. */
+const GROUP_COMMIT_QUEUES: ReadonlySet<string> = new Set(['pending', 'started', 'completed', 'error']);
 
 const HOUR_MS = 3_600_000;
 const MINUTE_MS = 60_000;
@@ -84,7 +91,7 @@ export function defaultConfig(host: HostFacts = {}): Config {
     coordinator: {
       address: '127.0.0.1:8000',
       name: 'Coordinator',
-      queues: Object.fromEntries(COORDINATOR_QUEUE_NAMES.map((q) => [q, 1])),
+      queues: Object.fromEntries(COORDINATOR_QUEUE_NAMES.map((q) => [q, GROUP_COMMIT_QUEUES.has(q) ? 8 : 1])),
       heartbeatIntervalMs: 30_000,
       livenessTimeoutMs: 90_000,
       api: {

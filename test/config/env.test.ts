@@ -53,10 +53,11 @@ describe('DROVER_* environment overlay', () => {
     expect(config.worker.queues).toEqual({ default: 4, video: 3 });
   });
 
-  it('overrides one coordinator queue and keeps one consumer on the others', () => {
+  it('overrides one coordinator queue and keeps the defaults of the others', () => {
     const { config } = load({ DROVER_COORDINATOR_QUEUES_PENDING: '4' });
     expect(config.coordinator.queues.pending).toBe(4);
-    expect(config.coordinator.queues.completed).toBe(1);
+    expect(config.coordinator.queues.completed).toBe(8);
+    expect(config.coordinator.queues.progress).toBe(1);
   });
 
   it('splits lists on commas and trims each item', () => {
