@@ -24,7 +24,12 @@ export const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 /** RFC 3339 in UTC with the fraction trimmed of trailing zeros (Go's `RFC3339Nano`). */
 export function formatTime(date: Date): string {
-  return date.toISOString().replace(/\.?0+Z$/, 'Z');
+  // `toISOString` always ends in `.sssZ`; trimming by hand is several times cheaper than a regex.
+  const iso = date.toISOString();
+  let end = iso.length - 1;
+  while (iso.charCodeAt(end - 1) === 48 /* 0 */) end--;
+  if (iso.charCodeAt(end - 1) === 46 /* . */) end--;
+  return end === iso.length - 1 ? iso : `${iso.slice(0, end)}Z`;
 }
 
 /** An RFC 3339 string (any offset, any fraction length) as a `Date`. */
@@ -40,7 +45,27 @@ interface Codec {
 }
 
 type Row = readonly [key: string, codec?: Codec, fallback?: unknown];
-type Shape = readonly Row[];
+
+/**
+ * A table of rows, indexed once. Objects on the wire and in the model set a handful of the
+ * dozens of fields a shape knows (a task definition: `name`, `run`), so encoding and decoding
+ * walk the object's own keys and look each one up, rather than walk every row of the shape.
+ */
+interface Shape {
+  readonly rows: readonly Row[];
+  /** Row index of each key. */
+  readonly index: ReadonlyMap<string, number>;
+  /** Rows with a fallback: written even when the object lacks them. */
+  readonly always: readonly number[];
+}
+
+function shape(rows: readonly Row[]): Shape {
+  return {
+    rows,
+    index: new Map(rows.map(([key], i) => [key, i])),
+    always: rows.flatMap(([, , fallback], i) => (fallback === undefined ? [] : [i])),
+  };
+}
 
 const time: Codec = {
   to: (v) => (v instanceof Date ? formatTime(v) : v),
@@ -58,11 +83,19 @@ function sortKeys(map: Record<string, string>): Record<string, string> {
   return out;
 }
 
-/** Codec for a nested object of the given shape (lazy so shapes can refer to each other). */
-function nested(shape: () => Shape): Codec {
+/** Codec for a nested object of the given rows (lazy so shapes can refer to each other). */
+function nested(rows: () => Shape | readonly Row[]): Codec {
+  let resolved: Shape | undefined;
+  const of = (): Shape => {
+    if (!resolved) {
+      const value = rows();
+      resolved = 'index' in value ? value : shape(value);
+    }
+    return resolved;
+  };
   return {
-    to: (v) => encode(v as object, shape()),
-    from: (v) => decode(v, shape()),
+    to: (v) => encode(v as object, of()),
+    from: (v) => decode(v, of()),
   };
 }
 
@@ -76,35 +109,57 @@ function listOf(item: Codec): Codec {
 function isEmpty(value: unknown): boolean {
   if (value === undefined || value === null || value === '' || value === 0 || value === false) return true;
   if (Array.isArray(value)) return value.length === 0;
-  if (typeof value === 'object' && !(value instanceof Date)) return Object.keys(value).length === 0;
+  if (typeof value === 'object' && !(value instanceof Date)) {
+    for (const key in value) if (Object.hasOwn(value, key)) return false;
+    return true;
+  }
   return false;
 }
 
-function encode(source: object, shape: Shape): WireObject {
+/** A fresh copy of a fallback, so that no two results share a mutable array or object. */
+function fallbackCopy(fallback: unknown): unknown {
+  if (Array.isArray(fallback)) return [...(fallback as unknown[])];
+  return typeof fallback === 'object' && fallback !== null ? { ...fallback } : fallback;
+}
+
+const byNumber = (a: number, b: number): number => a - b;
+
+function encode(source: object, { rows, index, always }: Shape): WireObject {
   const record = source as Record<string, unknown>;
+  const picked: number[] = [];
+  for (const key in record) {
+    const i = index.get(key);
+    if (i !== undefined && record[key] !== undefined && record[key] !== null) picked.push(i);
+  }
+  for (const i of always) {
+    const raw = record[rows[i]![0]];
+    if (raw === undefined || raw === null) picked.push(i);
+  }
+  picked.sort(byNumber);
   const out: WireObject = {};
-  for (const [key, codec, fallback] of shape) {
+  for (const i of picked) {
+    const [key, codec, fallback] = rows[i]!;
     const raw = record[key];
-    const always = fallback !== undefined;
     if (raw === undefined || raw === null) {
-      // Copy object fallbacks so no two results share a mutable array or object.
-      if (always) out[key] = typeof fallback === 'object' ? structuredClone(fallback) : fallback;
+      out[key] = fallbackCopy(fallback);
       continue;
     }
     const value = codec ? codec.to(raw) : raw;
-    if (always || !isEmpty(value)) out[key] = value;
+    if (fallback !== undefined || !isEmpty(value)) out[key] = value;
   }
   return out;
 }
 
-function decode(wire: unknown, shape: Shape): WireObject {
+function decode(wire: unknown, { rows, index }: Shape): WireObject {
   if (typeof wire !== 'object' || wire === null)
     throw new Error(`expected a JSON object, got ${JSON.stringify(wire)}`);
   const record = wire as Record<string, unknown>;
   const out: WireObject = {};
-  for (const [key, codec] of shape) {
+  for (const key in record) {
+    const i = index.get(key);
     const value = record[key];
-    if (value === undefined || value === null) continue;
+    if (i === undefined || value === undefined || value === null) continue;
+    const codec = rows[i]![1];
     out[key] = codec ? codec.from(value) : value;
   }
   return out;
@@ -112,36 +167,36 @@ function decode(wire: unknown, shape: Shape): WireObject {
 
 // ---- shapes, in Tork's field order ----
 
-const USER: Shape = [['id'], ['name'], ['username'], ['createdAt', time], ['disabled']];
-const ROLE: Shape = [['id'], ['slug'], ['name'], ['createdAt', time]];
-const PERMISSION: Shape = [
+const USER = shape([['id'], ['name'], ['username'], ['createdAt', time], ['disabled']]);
+const ROLE = shape([['id'], ['slug'], ['name'], ['createdAt', time]]);
+const PERMISSION = shape([
   ['role', nested(() => ROLE)],
   ['user', nested(() => USER)],
-];
-const WEBHOOK: Shape = [['url'], ['headers', stringMap], ['event'], ['if']];
-const AUTO_DELETE: Shape = [['after']];
-const LIMITS: Shape = [['cpus'], ['memory']];
-const DEFAULTS: Shape = [
+]);
+const WEBHOOK = shape([['url'], ['headers', stringMap], ['event'], ['if']]);
+const AUTO_DELETE = shape([['after']]);
+const LIMITS = shape([['cpus'], ['memory']]);
+const DEFAULTS = shape([
   ['retry', nested(() => [['limit']])],
   ['limits', nested(() => LIMITS)],
   ['timeout'],
   ['queue'],
   ['priority'],
-];
-const SCHEDULE: Shape = [['id'], ['cron']];
-const CONTEXT: Shape = [
+]);
+const SCHEDULE = shape([['id'], ['cron']]);
+const CONTEXT = shape([
   ['job', stringMap],
   ['inputs', stringMap],
   ['secrets', stringMap],
   ['tasks', stringMap],
-];
+]);
 
 const task = nested(() => TASK);
 const tasks = listOf(task);
 const webhooks = listOf(nested(() => WEBHOOK));
 
 // prettier-ignore
-const TASK: Shape = [
+const TASK = shape([
   ['id'], ['jobId'], ['parentId'], ['position'], ['name'], ['description'], ['state'],
   ['createdAt', time], ['scheduledAt', time], ['startedAt', time], ['completedAt', time], ['failedAt', time],
   ['cmd'], ['entrypoint'], ['run'], ['image'],
@@ -160,28 +215,28 @@ const TASK: Shape = [
   ['gpus'], ['tags'], ['workdir'], ['priority'], ['progress'],
   ['probe', nested(() => [['path'], ['port'], ['timeout']])],
   ['exitCode'], ['killedBy'],
-];
+]);
 
 // prettier-ignore
-const EACH: Shape = [
+const EACH = shape([
   ['var'], ['list'], ['task', task], ['size'], ['completions'], ['concurrency'], ['index'], ['allowFailures'],
-];
+]);
 
 // prettier-ignore
-const SUBJOB: Shape = [
+const SUBJOB = shape([
   ['id'], ['name'], ['description'], ['tasks', tasks], ['inputs', stringMap], ['secrets', stringMap],
   ['autoDelete', nested(() => AUTO_DELETE)], ['output'], ['detached'], ['webhooks', webhooks],
-];
+]);
 
 // prettier-ignore
-const TASK_SUMMARY: Shape = [
+const TASK_SUMMARY = shape([
   ['id'], ['jobId'], ['position'], ['progress'], ['name'], ['description'], ['state'],
   ['createdAt', time], ['scheduledAt', time], ['startedAt', time], ['completedAt', time],
   ['error'], ['result'], ['var'], ['tags'],
-];
+]);
 
 // prettier-ignore
-const JOB: Shape = [
+const JOB = shape([
   ['id'], ['parentId'], ['name'], ['description'], ['tags'], ['state'],
   ['createdAt', time, ZERO_TIME], ['createdBy', nested(() => USER)],
   ['startedAt', time], ['completedAt', time], ['failedAt', time],
@@ -192,38 +247,38 @@ const JOB: Shape = [
   ['permissions', listOf(nested(() => PERMISSION))],
   ['autoDelete', nested(() => AUTO_DELETE)], ['deleteAt', time],
   ['secrets', stringMap], ['progress'], ['schedule', nested(() => SCHEDULE)],
-];
+]);
 
 // prettier-ignore
-const JOB_SUMMARY: Shape = [
+const JOB_SUMMARY = shape([
   ['id'], ['createdBy', nested(() => USER)], ['parentId'], ['inputs', stringMap],
   ['name'], ['description'], ['tags'], ['state'], ['createdAt', time, ZERO_TIME],
   ['startedAt', time], ['completedAt', time], ['failedAt', time], ['position', undefined, 0],
   ['taskCount'], ['result'], ['error'], ['progress'], ['schedule', nested(() => SCHEDULE)],
-];
+]);
 
 // prettier-ignore
-const NODE: Shape = [
+const NODE = shape([
   ['id'], ['name'], ['startedAt', time, ZERO_TIME], ['cpuPercent'], ['lastHeartbeatAt', time, ZERO_TIME],
   ['queue'], ['status'], ['hostname'], ['port'], ['taskCount'], ['version', undefined, ''],
-];
+]);
 
-const LOG_PART: Shape = [['id'], ['number'], ['taskId'], ['contents'], ['createdAt', time]];
+const LOG_PART = shape([['id'], ['number'], ['taskId'], ['contents'], ['createdAt', time]]);
 
 // prettier-ignore
-const SCHEDULED_JOB: Shape = [
+const SCHEDULED_JOB = shape([
   ['id'], ['name'], ['description'], ['cron'], ['state'], ['inputs', stringMap], ['tasks', tasks, []],
   ['createdBy', nested(() => USER)], ['defaults', nested(() => DEFAULTS)],
   ['autoDelete', nested(() => AUTO_DELETE)], ['webhooks', webhooks],
   ['permissions', listOf(nested(() => PERMISSION))], ['createdAt', time, ZERO_TIME], ['tags'],
   ['secrets', stringMap], ['output'],
-];
+]);
 
 // prettier-ignore
-const SCHEDULED_JOB_SUMMARY: Shape = [
+const SCHEDULED_JOB_SUMMARY = shape([
   ['id'], ['createdBy', nested(() => USER)], ['inputs', stringMap], ['state'], ['name'],
   ['description'], ['tags'], ['createdAt', time, ZERO_TIME], ['cron'],
-];
+]);
 
 // ---- encoders ----
 

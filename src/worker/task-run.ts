@@ -37,7 +37,12 @@ export async function runTask(task: Task, controller: AbortController, ctx: Task
   task.state = 'RUNNING';
   if (!task.timeout && ctx.defaultTimeout) task.timeout = ctx.defaultTimeout;
   applyDefaultLimits(task, ctx.defaultLimits);
-  await broker.publish(QUEUE.started, { kind: 'task', task });
+  // The task runs while RabbitMQ confirms `started` (a round trip as long as a short task); the
+  // outcome waits for that confirmation, so `started` is still queued before `completed`/`error`,
+  // and a `started` that cannot be published still fails the delivery (it is redelivered). A copy
+  // goes out because the task object changes as it runs.
+  const started = broker.publish(QUEUE.started, { kind: 'task', task: { ...task } });
+  started.catch(() => undefined);
   logger.debug({ taskId }, 'task started');
 
   const shipper = new LogShipper({ broker, taskId, logger, flushIntervalMs: ctx.logFlushIntervalMs });
@@ -66,6 +71,7 @@ export async function runTask(task: Task, controller: AbortController, ctx: Task
   // The coordinator must see every log line and progress value before the outcome.
   await shipper.close();
   await progress.settled();
+  await started;
   const queue = task.state === 'COMPLETED' ? QUEUE.completed : QUEUE.error;
   await broker.publish(queue, { kind: 'task', task });
   logger.debug({ taskId, state: task.state }, 'task finished');

@@ -3,7 +3,7 @@ import { connect } from 'amqplib';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deferred, waitFor } from '../../src/async.js';
-import type { Broker, DeliveryInfo, Message } from '../../src/broker/broker.js';
+import { QUEUE, type Broker, type DeliveryInfo, type Message } from '../../src/broker/broker.js';
 import { RabbitMqBroker, type RabbitMqBrokerOptions } from '../../src/broker/rabbitmq/broker.js';
 import { UnavailableError } from '../../src/errors.js';
 import type { Logger } from '../../src/logger.js';
@@ -114,6 +114,55 @@ describe('RabbitMqBroker', () => {
       },
       { timeoutMs: 10_000, intervalMs: 200, message: 'an event after the reconnection' },
     );
+  });
+
+  it('holds a few messages beyond its concurrency on a coordinator queue, and none on a task queue', async () => {
+    const broker = await newBroker();
+    const gate = deferred<void>();
+    const seen = { started: 0, task: 0 };
+    await broker.subscribe(QUEUE.started, async () => {
+      seen.started++;
+      await gate.promise;
+    });
+    const taskQueue = unique('tasks');
+    await broker.subscribe(taskQueue, async () => {
+      seen.task++;
+      await gate.promise;
+    });
+    for (let n = 0; n < 4; n++) {
+      await broker.publish(QUEUE.started, { kind: 'task', task: { id: `s${n}` } });
+      await broker.publish(taskQueue, { kind: 'task', task: { id: `t${n}` } });
+    }
+    // `started`: one handler running, the other three delivered and waiting in this process.
+    await waitFor(async () => (await broker.queueInfo(QUEUE.started)).unacked === 4, { message: 'started prefetched' });
+    // The task queue: one running, three still in RabbitMQ for any other worker to take.
+    await waitFor(async () => (await broker.queueInfo(taskQueue)).size === 3, { message: 'tasks left queued' });
+    expect((await broker.queueInfo(taskQueue)).unacked).toBe(1);
+    expect(seen).toEqual({ started: 1, task: 1 });
+    gate.resolve();
+    await waitFor(() => seen.started === 4 && seen.task === 4, { message: 'every message handled' });
+    await broker.deleteQueue(QUEUE.started);
+  });
+
+  it('delivers, in order, every message published in one tick', async () => {
+    const broker = await newBroker();
+    const queue = unique('logs');
+    const numbers: number[] = [];
+    await broker.subscribe(queue, async (m) => void (m.kind === 'log' && numbers.push(m.part.number)));
+    const events: string[] = [];
+    await broker.subscribeEvents('task.*', (topic) => void events.push(topic));
+    // Published without awaiting in between: the frames leave together (one socket write).
+    await Promise.all(
+      Array.from({ length: 300 }, (_, i) =>
+        Promise.all([
+          broker.publish(queue, { kind: 'log', part: { taskId: 't', number: i + 1, contents: 'x'.repeat(i * 10) } }),
+          broker.publishEvent(`task.n${i}`, { kind: 'task', task: { id: `t${i}` } }),
+        ]),
+      ),
+    );
+    await waitFor(() => numbers.length === 300 && events.length === 300, { timeoutMs: 20_000, message: 'all 300 messages' });
+    expect(numbers).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+    expect(events).toEqual(Array.from({ length: 300 }, (_, i) => `task.n${i}`));
   });
 
   it('forwards a task that RabbitMQ redelivers on a task queue to redeliveries instead of running it again', async () => {

@@ -1,4 +1,5 @@
-import { connect, type Channel, type ConfirmChannel, type RecoveringChannelModel } from 'amqplib';
+import { Socket } from 'node:net';
+import { connect, type Channel, type ChannelModel, type ConfirmChannel, type RecoveringChannelModel } from 'amqplib';
 import { UnavailableError, coerceError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 
@@ -46,7 +47,8 @@ export class AmqpConnection {
       },
     });
     this.model = model;
-    model.on('connect', () => {
+    model.on('connect', (inner: ChannelModel) => {
+      coalesceWrites(inner);
       this.connected = true;
       this.generation++;
       if (this.generation > 1) logger.info({ connection: this.options.name }, 'broker reconnected');
@@ -103,6 +105,33 @@ export class AmqpConnection {
     this.listeners.clear();
     await this.model?.close().catch(() => undefined);
   }
+}
+
+/**
+ * amqplib hands the socket every frame (a publish, an ack) as a `write` of its own: one system
+ * call and one TCP segment each, which RabbitMQ then reads one by one. Corking the socket at the
+ * first write of a tick and uncorking it once the tick's code has run sends what that tick wrote
+ * (a handler's events and publishes, the acks of the handlers that settled together) as one
+ * `writev`. Nothing waits longer than the current tick. amqplib does not type the socket
+ * (`connection.stream`); without one, writes stay as they are.
+ */
+function coalesceWrites(model: ChannelModel): void {
+  const socket = (model.connection as { stream?: unknown }).stream;
+  if (!(socket instanceof Socket)) return;
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    socket.uncork();
+  };
+  const write = socket.write;
+  socket.write = function (this: Socket, ...args: unknown[]): boolean {
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      process.nextTick(uncork);
+    }
+    return (write as (...a: unknown[]) => boolean).apply(this, args);
+  } as Socket['write'];
 }
 
 /** Detect a dead broker within seconds (RabbitMQ suggests 60 s; a hung socket is the worry here). */

@@ -40,12 +40,26 @@ interface Delivery {
 /** Longest wait between two tries of a message whose handler hit an outage. */
 const MAX_OUTAGE_DELAY_MS = 5000;
 
+/** Messages a coordinator queue's consumer holds beyond those its handlers are running. */
+export const PREFETCH_HEADROOM = 8;
+
+/**
+ * How many unacknowledged messages RabbitMQ may hand one consumer. A task queue's consumer gets
+ * no more than it runs at once: a task waiting on a busy worker could run on an idle one. On the
+ * other queues (the coordinator's), a few more wait in `waiting`, so that a handler that
+ * settles starts on the next message at once instead of after an ack → delivery round trip to
+ * RabbitMQ; they go back to the queue if the channel closes, as any unacknowledged message does.
+ */
+export function prefetchOf(queue: string, concurrency: number): number {
+  return isTaskQueue(queue) ? concurrency : concurrency + PREFETCH_HEADROOM;
+}
+
 function headerOf({ message }: Delivery, name: string): unknown {
   return (message.properties.headers as Record<string, unknown> | undefined)?.[name];
 }
 
 /**
- * One subscription on one queue, on a channel of its own with `prefetch = concurrency`. A
+ * One subscription on one queue, on a channel of its own (prefetch: see `prefetchOf`). A
  * message is acknowledged after its handler settles. After the channel or the connection
  * drops, it opens a new channel and consumes again; deliveries held on the old channel were
  * returned to the queue by RabbitMQ, so their late acks are skipped, and handlers still running
@@ -105,7 +119,7 @@ export class QueueConsumer {
     channel.on('close', () => this.channelLost(channel));
     try {
       await this.ctx.declarer.declare(this.queue);
-      await channel.prefetch(this.concurrency);
+      await channel.prefetch(prefetchOf(this.queue, this.concurrency));
       this.channel = channel;
       const { consumerTag } = await channel.consume(this.queue, (message) => {
         if (message) this.arrive({ message, channel });

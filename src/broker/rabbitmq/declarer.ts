@@ -14,6 +14,8 @@ export class Declarer {
   private channel: Promise<Channel> | undefined;
   private channelGeneration = -1;
   private readonly declared = new Map<string, Promise<void>>();
+  /** The subset of `declared` whose declaration has succeeded. */
+  private readonly done = new Set<string>();
   private declaredGeneration = -1;
   private readonly warned = new Set<string>();
 
@@ -27,20 +29,31 @@ export class Declarer {
   declare(queue: string): Promise<void> {
     if (this.declaredGeneration !== this.connection.generation) {
       this.declared.clear();
+      this.done.clear();
       this.declaredGeneration = this.connection.generation;
     }
     let pending = this.declared.get(queue);
     if (!pending) {
-      pending = this.assert(queue);
-      this.declared.set(queue, pending);
-      pending.catch(() => this.declared.delete(queue));
+      const declaring = this.assert(queue);
+      pending = declaring;
+      this.declared.set(queue, declaring);
+      declaring.then(
+        () => this.declared.get(queue) === declaring && this.done.add(queue),
+        () => this.declared.get(queue) === declaring && this.declared.delete(queue),
+      );
     }
     return pending;
+  }
+
+  /** Whether `queue` was declared on the current connection (and the declaration succeeded). */
+  isDeclared(queue: string): boolean {
+    return this.declaredGeneration === this.connection.generation && this.done.has(queue);
   }
 
   /** Forget a declaration (the queue was deleted, or a publish to it came back unroutable). */
   forget(queue: string): void {
     this.declared.delete(queue);
+    this.done.delete(queue);
   }
 
   /** Ready messages and consumers of a queue; NotFoundError when it does not exist. */

@@ -27,6 +27,9 @@ export interface SendOptions {
 export class Publisher {
   private confirm: Promise<ConfirmChannel> | undefined;
   private events: Promise<Channel> | undefined;
+  /** The channels above once open, until they close: what a publish uses without waiting. */
+  private openConfirm: ConfirmChannel | undefined;
+  private openEvents: Channel | undefined;
   private readonly returned = new Set<string>();
   private closed = false;
 
@@ -41,20 +44,25 @@ export class Publisher {
   async send(queue: string, encoded: Encoded, options: SendOptions): Promise<void> {
     const deadline = Date.now() + this.timeoutMs;
     const messageId = randomUUID();
+    const properties = {
+      persistent: options.persistent,
+      priority: options.priority,
+      contentType: CONTENT_TYPE,
+      type: encoded.type,
+      messageId,
+      headers: options.headers ? { ...encoded.headers, ...options.headers } : encoded.headers,
+      mandatory: true,
+    };
     for (let attempt = 1; ; attempt++) {
       this.assertOpen();
       try {
-        if (!isExclusiveQueue(queue)) await beforeDeadline(this.declarer.declare(queue), deadline);
-        const channel = await beforeDeadline(this.confirmChannel(), deadline);
-        await publishConfirmed(channel, queue, encoded.body, {
-          persistent: options.persistent,
-          priority: options.priority,
-          contentType: CONTENT_TYPE,
-          type: encoded.type,
-          messageId,
-          headers: { ...encoded.headers, ...options.headers },
-          mandatory: true,
-        });
+        // The usual case, with the queue declared and the channel open, arms no deadline timer:
+        // a timer and a promise race per message were a good part of a publish's cost.
+        if (!isExclusiveQueue(queue) && !this.declarer.isDeclared(queue)) {
+          await beforeDeadline(this.declarer.declare(queue), deadline);
+        }
+        const channel = this.openConfirm ?? (await beforeDeadline(this.confirmChannel(), deadline));
+        await publishConfirmed(channel, queue, encoded.body, properties);
         if (!this.returned.delete(messageId)) return;
         if (isExclusiveQueue(queue)) {
           this.logger.debug({ queue }, 'message to a node that is gone dropped');
@@ -77,7 +85,7 @@ export class Publisher {
     for (let attempt = 1; ; attempt++) {
       this.assertOpen();
       try {
-        const channel = await beforeDeadline(this.eventChannel(), deadline);
+        const channel = this.openEvents ?? (await beforeDeadline(this.eventChannel(), deadline));
         channel.publish(EVENTS_EXCHANGE, topic, encoded.body, {
           contentType: CONTENT_TYPE,
           type: encoded.type,
@@ -109,8 +117,10 @@ export class Publisher {
           if (typeof id === 'string') this.returned.add(id);
         });
         channel.on('close', () => {
+          if (this.openConfirm === channel) this.openConfirm = undefined;
           if (this.confirm === opening) this.confirm = undefined;
         });
+        if (this.confirm === opening) this.openConfirm = channel;
         return channel;
       });
       opening.catch(() => {
@@ -125,8 +135,10 @@ export class Publisher {
     if (!this.events) {
       const opening = this.connection.channel().then((channel) => {
         channel.on('close', () => {
+          if (this.openEvents === channel) this.openEvents = undefined;
           if (this.events === opening) this.events = undefined;
         });
+        if (this.events === opening) this.openEvents = channel;
         return channel;
       });
       opening.catch(() => {
