@@ -2,6 +2,8 @@
  * A cron string in words ("at 02:00 on Monday to Friday"), for the scheduled-jobs page and the
  * editor. Common shapes get a sentence; anything else gets each field spelled out.
  */
+import { MONTHS, WEEKDAYS } from '../../expr/time.js';
+
 const DESCRIPTORS: Record<string, string> = {
   '@yearly': '0 0 1 1 *',
   '@annually': '0 0 1 1 *',
@@ -12,22 +14,9 @@ const DESCRIPTORS: Record<string, string> = {
   '@hourly': '0 * * * *',
 };
 
-const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+// Cron allows 7 for Sunday as well as 0.
+const DAYS = [...WEEKDAYS, 'Sunday'];
 const DAY_NAMES = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
-const MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
 const MONTH_NAMES = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
 
 const isNumber = (field: string): boolean => /^\d+$/.test(field);
