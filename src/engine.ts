@@ -18,6 +18,7 @@ import { MetricsRegistry } from './metrics.js';
 import { createRedactor } from './model/redact.js';
 import type { Runtime } from './runtime/runtime.js';
 import { ShellRuntime } from './runtime/shell/runtime.js';
+import { chooseTempBase } from './runtime/shell/temp-base.js';
 import { VERSION } from './version.js';
 import { startWorkerHealthServer } from './worker/health-server.js';
 import { Worker } from './worker/worker.js';
@@ -85,6 +86,7 @@ const RUNTIMES: Record<string, Factory<Runtime>> = {
       cmd: [...config.runtime.shell.cmd],
       uid: parseId(config.runtime.shell.uid, 'runtime.shell.uid'),
       gid: parseId(config.runtime.shell.gid, 'runtime.shell.gid'),
+      tempDir: chooseTempBase({ configured: config.runtime.shell.tempdir, env: process.env }),
       logger,
     }),
   docker: async (config, logger) =>

@@ -87,7 +87,13 @@ export interface Config {
   runtime: {
     /** `auto`: Docker when its engine answers on DOCKER_HOST or the standard socket, else shell. */
     type: 'auto' | 'shell' | 'docker' | 'podman';
-    shell: { cmd: string[]; uid: string; gid: string };
+    shell: {
+      cmd: string[];
+      uid: string;
+      gid: string;
+      /** Where tasks' temporary work dirs go; empty: chosen at start (runtime/shell/temp-base.ts). */
+      tempdir: string;
+    };
     docker: { config: string; privileged: boolean; imageTtlMs: number; imageVerify: boolean };
     podman: { privileged: boolean; hostNetwork: boolean };
   };

@@ -128,7 +128,7 @@ export function defaultConfig(host: HostFacts = {}): Config {
     mounts: { bind: { allowed: false, sources: [] } },
     runtime: {
       type: 'auto',
-      shell: { cmd: ['bash', '-c'], uid: '-', gid: '-' },
+      shell: { cmd: ['bash', '-c'], uid: '-', gid: '-', tempdir: '' },
       docker: { config: '', privileged: false, imageTtlMs: 72 * HOUR_MS, imageVerify: false },
       podman: { privileged: false, hostNetwork: false },
     },

@@ -125,6 +125,7 @@ export const KEYS: readonly KeySpec[] = [
   same('runtime.shell.cmd', stringListValue()),
   same('runtime.shell.uid', stringValue()),
   same('runtime.shell.gid', stringValue()),
+  same('runtime.shell.tempdir', stringValue()),
   same('runtime.docker.config', stringValue()),
   same('runtime.docker.privileged', booleanValue()),
   leaf('runtime.docker.image.ttl', 'runtime.docker.imageTtlMs', durationValue()),

@@ -65,6 +65,11 @@ describe('DROVER_* environment overlay', () => {
     expect(config.middleware.web.cors.origins).toEqual(['https://a.example', 'https://b.example']);
   });
 
+  it('reads the shell work dir base, empty (chosen at start) unless set', () => {
+    expect(load({}).config.runtime.shell.tempdir).toBe('');
+    expect(load({ DROVER_RUNTIME_SHELL_TEMPDIR: '/var/tmp' }).config.runtime.shell.tempdir).toBe('/var/tmp');
+  });
+
   it('reads an empty list variable as an empty list', () => {
     expect(load({ DROVER_RUNTIME_SHELL_CMD: '' }).config.runtime.shell.cmd).toEqual([]);
   });
