@@ -42,6 +42,8 @@ export interface StartOptions {
 
 export interface EngineTuning {
   webhooks?: CoordinatorOptions['webhooks'];
+  /** The worker's delay before it reports a task started (worker/task-run.ts). */
+  startedDelayMs?: number;
 }
 
 type Factory<T> = (config: Config, logger: Logger) => Promise<T>;
@@ -218,6 +220,7 @@ async function start(config: Config, mode: Mode, logger: Logger, closer: Closer,
         memory: config.worker.limits.memory || undefined,
       },
       heartbeatIntervalMs: config.worker.heartbeatIntervalMs,
+      startedDelayMs: tuning.startedDelayMs,
       port: health?.autoAssigned ? health.port : undefined,
     });
     // Added before the coordinator, so closed after it: the reports of tasks interrupted by a

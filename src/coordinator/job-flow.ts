@@ -3,7 +3,7 @@ import { coerceError } from '../errors.js';
 import { evaluateTemplate } from '../expr/template.js';
 import type { Datastore } from '../datastore/datastore.js';
 import type { Job } from '../model/job.js';
-import { isJobActive, isTaskActive } from '../model/states.js';
+import { isJobActive, isTaskActive, type JobState } from '../model/states.js';
 import type { Task } from '../model/task.js';
 import type { Effects } from './effects.js';
 import { contextOf } from './evaluate.js';
@@ -54,6 +54,21 @@ export async function failJob(
   effects.jobState(job);
   await settleParentTask(tx, job, now, effects);
   return job;
+}
+
+/**
+ * SCHEDULED → RUNNING once one of its tasks started; announced. `state`: the job's state when the
+ * caller has just read it; otherwise it is read alone first, sparing a running job's full read.
+ */
+export async function promoteJob(tx: Datastore, jobId: string, effects: Effects, state?: JobState): Promise<void> {
+  if ((state ?? (await tx.findJobState(jobId))) !== 'SCHEDULED') return;
+  let promoted = false;
+  const running = await tx.updateJob(jobId, (j) => {
+    if (j.state !== 'SCHEDULED') return;
+    promoted = true;
+    j.state = 'RUNNING';
+  });
+  if (promoted) effects.jobState(running);
 }
 
 /** Complete a job whose last task is done: evaluate `output`, set `deleteAt`. */

@@ -18,16 +18,26 @@ export interface TaskRunContext {
   /** `worker.limits.cpus` / `.memory`: fill the limits a task leaves empty (engine spec §9.2). */
   defaultLimits?: { cpus?: string; memory?: string };
   logFlushIntervalMs: number;
+  /** How long a task runs before `started` is published (see `runTask`). @default STARTED_DELAY_MS */
+  startedDelayMs?: number;
 }
+
+/**
+ * A task that completes within this long of its start is reported by `completed` alone, which
+ * carries its start time: the coordinator records the start from it (handlers/completed.ts), with
+ * the same RUNNING events. That spares most trivial tasks a message and a transaction. A task
+ * still running after this long, or one that fails, is reported `started` as before.
+ */
+export const STARTED_DELAY_MS = 20;
 
 /** setTimeout fires at once for delays beyond this (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * Run one task delivered to this worker and report it: `started`, then `logs` and `progress`
- * while it runs, then `completed` or `error`. Every log part and progress update is published
- * before the outcome. Rejects only when the broker refuses a publish (the message is then
- * redelivered); a task that fails is reported, not thrown.
+ * Run one task delivered to this worker and report it: `started` (unless it completed within
+ * `STARTED_DELAY_MS`), then `logs` and `progress` while it runs, then `completed` or `error`. Every
+ * log part and progress update is published before the outcome. Rejects only when the broker
+ * refuses a publish (the message is then redelivered); a task that fails is reported, not thrown.
  */
 export async function runTask(task: Task, controller: AbortController, ctx: TaskRunContext): Promise<void> {
   const { broker, logger } = ctx;
@@ -41,8 +51,18 @@ export async function runTask(task: Task, controller: AbortController, ctx: Task
   // outcome waits for that confirmation, so `started` is still queued before `completed`/`error`,
   // and a `started` that cannot be published still fails the delivery (it is redelivered). A copy
   // goes out because the task object changes as it runs.
-  const started = broker.publish(QUEUE.started, { kind: 'task', task: { ...task } });
-  started.catch(() => undefined);
+  const startedMessage = { kind: 'task' as const, task: { ...task } };
+  let started: Promise<void> | undefined;
+  const reportStarted = (): Promise<void> => {
+    if (!started) {
+      started = broker.publish(QUEUE.started, startedMessage);
+      started.catch(() => undefined);
+    }
+    return started;
+  };
+  const startedDelayMs = ctx.startedDelayMs ?? STARTED_DELAY_MS;
+  const startedTimer = startedDelayMs > 0 ? setTimeout(reportStarted, startedDelayMs) : undefined;
+  if (!startedTimer) void reportStarted();
   logger.debug({ taskId }, 'task started');
 
   const shipper = new LogShipper({ broker, taskId, logger, flushIntervalMs: ctx.logFlushIntervalMs });
@@ -67,11 +87,12 @@ export async function runTask(task: Task, controller: AbortController, ctx: Task
     markFailed(task, err, logger);
   } finally {
     clearTimeout(timer);
+    clearTimeout(startedTimer);
   }
   // The coordinator must see every log line and progress value before the outcome.
   await shipper.close();
   await progress.settled();
-  await started;
+  if (task.state !== 'COMPLETED' || started) await reportStarted();
   const queue = task.state === 'COMPLETED' ? QUEUE.completed : QUEUE.error;
   await broker.publish(queue, { kind: 'task', task });
   logger.debug({ taskId, state: task.state }, 'task finished');

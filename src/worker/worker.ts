@@ -30,6 +30,8 @@ export interface WorkerOptions {
   heartbeatIntervalMs?: number;
   /** Longest time task output waits before it is shipped to `logs`. @default 1000 */
   logFlushIntervalMs?: number;
+  /** How long a task runs before `started` is published (worker/task-run.ts). @default 20 */
+  startedDelayMs?: number;
   /** @default os.hostname() */
   hostname?: string;
   /** The worker's HTTP port, reported in heartbeats when set. */
@@ -172,6 +174,7 @@ export class Worker {
         defaultTimeout: this.options.limits?.timeout,
         defaultLimits: { cpus: this.options.limits?.cpus, memory: this.options.limits?.memory },
         logFlushIntervalMs: this.options.logFlushIntervalMs ?? 1000,
+        startedDelayMs: this.options.startedDelayMs,
       });
     } finally {
       this.running.delete(task.id);

@@ -98,7 +98,8 @@ export function useWorkerHarness(): WorkerHarness {
     async startWorker(options = {}) {
       const runtime = new ShellRuntime({ logger: silentLogger(), tempDir, progressIntervalMs: 20 });
       const worker = harness.track(
-        new Worker({ broker, runtime, logger: silentLogger(), version: '0.1.0-test', ...options }),
+        // `started` at once, as these tests expect it for every task; the delay is tested apart.
+        new Worker({ broker, runtime, logger: silentLogger(), version: '0.1.0-test', startedDelayMs: 0, ...options }),
       );
       await worker.start();
       return worker;

@@ -3,7 +3,7 @@ import type { Datastore } from '../../datastore/datastore.js';
 import type { Task } from '../../model/task.js';
 import type { HandlerDeps } from '../deps.js';
 import { Effects } from '../effects.js';
-import { completeJob, failJob } from '../job-flow.js';
+import { completeJob, failJob, promoteJob } from '../job-flow.js';
 import { completeChildTask } from '../scheduler/composite.js';
 import { newTopLevelTask } from '../task-factory.js';
 import { handlePendingTasks, scheduleOnCreate } from './pending.js';
@@ -20,9 +20,13 @@ export async function completeTask(deps: HandlerDeps, message: Task): Promise<vo
   const effects = new Effects();
   await withTx(deps, effects, async (tx) => {
     let changed = false;
+    // A worker reports a task that completed within moments of its start by this message alone
+    // (worker/task-run.ts): its start is recorded here, with the events `started` would have sent.
+    let startedHere = false;
     const task = await tx.updateTask(message.id!, (t) => {
       if (!COMPLETABLE.has(t.state!)) return;
       changed = true;
+      startedHere = t.state === 'SCHEDULED' && message.state !== 'SKIPPED' && message.startedAt !== undefined;
       t.state = message.state === 'SKIPPED' ? 'SKIPPED' : 'COMPLETED';
       t.scheduledAt ??= message.scheduledAt;
       t.startedAt ??= message.startedAt;
@@ -35,24 +39,43 @@ export async function completeTask(deps: HandlerDeps, message: Task): Promise<vo
       deps.logger.debug({ taskId: message.id, state: task.state }, 'ignored completion of a task that is not active');
       return;
     }
+    if (startedHere) effects.taskState(runningSnapshot(task));
     effects.taskState(task);
     if (task.parentId) {
+      if (startedHere) await promoteJob(tx, task.jobId!, effects);
       await completeChildTask(deps, tx, task, effects);
       return;
     }
-    await advanceJob(tx, task, now, effects);
+    await advanceJob(tx, task, now, effects, startedHere);
   });
   await effects.run(deps.broker, deps.metrics);
   await handlePendingTasks(deps, effects);
 }
 
-/** Move the job past a completed top-level task. */
-export async function advanceJob(tx: Datastore, task: Task, now: Date, effects: Effects): Promise<void> {
+/** The task as the `started` handler would have announced it: RUNNING, nothing of its end. */
+function runningSnapshot(task: Task): Task {
+  const running: Task = { ...task, state: 'RUNNING' };
+  delete running.completedAt;
+  delete running.result;
+  delete running.exitCode;
+  return running;
+}
+
+/**
+ * Move the job past a completed top-level task. `promote`: the task's start was not reported
+ * (see `completeTask`), so a job still SCHEDULED becomes RUNNING here, as `started` would do.
+ */
+export async function advanceJob(tx: Datastore, task: Task, now: Date, effects: Effects, promote = false): Promise<void> {
   let changed = false;
+  let promoted = false;
   const job = await tx.updateJob(task.jobId!, (j) => {
     if (j.state !== 'RUNNING' && j.state !== 'SCHEDULED') return;
     if (task.position !== j.position) return;
     changed = true;
+    if (promote && j.state === 'SCHEDULED') {
+      j.state = 'RUNNING';
+      promoted = true;
+    }
     j.progress = Math.round((j.position / j.taskCount) * 10000) / 100;
     j.position += 1;
     if (task.var && task.result) {
@@ -60,6 +83,7 @@ export async function advanceJob(tx: Datastore, task: Task, now: Date, effects: 
     }
   });
   if (!changed) return;
+  if (promoted) effects.jobState({ ...job });
   effects.jobProgress(job);
   if (job.position <= job.taskCount) {
     const next = newTopLevelTask(job, now);

@@ -3,6 +3,7 @@ import { isJobActive } from '../../model/states.js';
 import type { Task } from '../../model/task.js';
 import type { HandlerDeps } from '../deps.js';
 import { Effects } from '../effects.js';
+import { promoteJob } from '../job-flow.js';
 import type { Datastore, Modify } from '../../datastore/datastore.js';
 import { NotFoundError } from '../../errors.js';
 
@@ -34,15 +35,7 @@ export async function handleStarted(deps: HandlerDeps, message: Task): Promise<v
       if (message.nodeId) t.nodeId = message.nodeId;
     });
     if (!task) return;
-    if (jobState === 'SCHEDULED') {
-      let promoted = false;
-      const running = await tx.updateJob(message.jobId!, (j) => {
-        if (j.state !== 'SCHEDULED') return;
-        promoted = true;
-        j.state = 'RUNNING';
-      });
-      if (promoted) effects.jobState(running);
-    }
+    if (jobState === 'SCHEDULED') await promoteJob(tx, message.jobId!, effects, jobState);
     if (task.state === 'RUNNING') effects.taskState(task);
   });
   await effects.run(deps.broker, deps.metrics);

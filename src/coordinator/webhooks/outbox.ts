@@ -42,7 +42,10 @@ function passesIf(hook: Webhook, scope: Record<string, unknown>): boolean {
  * line.
  */
 export async function writeWebhookOutbox(deps: HandlerDeps, tx: Datastore, changes: Change[]): Promise<number> {
+  // The jobs this transaction wrote are current (the last change of each is its final state):
+  // a task change of such a job needs no read of it.
   const jobs = new Map<string, Job | undefined>();
+  for (const change of changes) if ('job' in change) jobs.set(change.job.id, change.job);
   const rows: WebhookDelivery[] = [];
   const now = deps.now();
   const hookless = jobsWithoutWebhooks(deps);
@@ -50,6 +53,7 @@ export async function writeWebhookOutbox(deps: HandlerDeps, tx: Datastore, chang
     const jobId = 'job' in change ? change.job.id : change.task.jobId!;
     if (hookless.has(jobId)) continue;
     if (!jobs.has(jobId)) jobs.set(jobId, 'job' in change ? change.job : await readJob(tx, jobId, hookless));
+    // A job change carries the job as it was then: its payload shows that state.
     const job = 'job' in change ? change.job : jobs.get(jobId);
     const hooks = job?.webhooks?.filter((h) => wants(h, change.event));
     if (!job || !hooks?.length) continue;
