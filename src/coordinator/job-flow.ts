@@ -77,29 +77,42 @@ export async function completeJob(tx: Datastore, jobId: string, now: Date, effec
   const job = await tx.updateJob(jobId, (j) => {
     if (!isJobActive(j.state)) return;
     changed = true;
-    try {
-      j.result = j.output ? evaluateTemplate(j.output, contextOf(j)) : undefined;
-    } catch (err) {
-      j.state = 'FAILED';
-      j.failedAt = now;
-      j.error = coerceError(err).message;
-      return;
-    }
-    j.state = 'COMPLETED';
-    j.completedAt = now;
-    j.progress = 100;
-    if (j.autoDelete?.after) {
-      try {
-        j.deleteAt = new Date(now.getTime() + durationMs(j.autoDelete.after));
-      } catch {
-        // validated at submit; an unparsable value simply disables auto-delete
-      }
-    }
+    markJobFinished(j, now);
   });
   if (!changed) return undefined;
+  await jobFinished(tx, job, now, effects);
+  return job;
+}
+
+/**
+ * The fields of an active job whose last task is done: COMPLETED with `output` evaluated and
+ * `deleteAt` set, or FAILED when `output` cannot be evaluated.
+ */
+export function markJobFinished(j: Job, now: Date): void {
+  try {
+    j.result = j.output ? evaluateTemplate(j.output, contextOf(j)) : undefined;
+  } catch (err) {
+    j.state = 'FAILED';
+    j.failedAt = now;
+    j.error = coerceError(err).message;
+    return;
+  }
+  j.state = 'COMPLETED';
+  j.completedAt = now;
+  j.progress = 100;
+  if (j.autoDelete?.after) {
+    try {
+      j.deleteAt = new Date(now.getTime() + durationMs(j.autoDelete.after));
+    } catch {
+      // validated at submit; an unparsable value simply disables auto-delete
+    }
+  }
+}
+
+/** Announce a job `markJobFinished` ended in this transaction, and report to its parent task. */
+export async function jobFinished(tx: Datastore, job: Job, now: Date, effects: Effects): Promise<void> {
   effects.jobState(job);
   await settleParentTask(tx, job, now, effects);
-  return job;
 }
 
 /**

@@ -1,9 +1,10 @@
 import { withTx } from '../transaction.js';
 import type { Datastore } from '../../datastore/datastore.js';
+import type { Job } from '../../model/job.js';
 import type { Task } from '../../model/task.js';
 import type { HandlerDeps } from '../deps.js';
 import { Effects } from '../effects.js';
-import { completeJob, failJob, promoteJob } from '../job-flow.js';
+import { failJob, jobFinished, markJobFinished, promoteJob } from '../job-flow.js';
 import { completeChildTask } from '../scheduler/composite.js';
 import { newTopLevelTask } from '../task-factory.js';
 import { handlePendingTasks, scheduleOnCreate } from './pending.js';
@@ -64,14 +65,15 @@ function runningSnapshot(task: Task): Task {
 /**
  * Move the job past a completed top-level task. `promote`: the task's start was not reported
  * (see `completeTask`), so a job still SCHEDULED becomes RUNNING here, as `started` would do.
+ * After the last task the job finishes in the same write (one read and write of it, not two).
  */
 export async function advanceJob(tx: Datastore, task: Task, now: Date, effects: Effects, promote = false): Promise<void> {
-  let changed = false;
   let promoted = false;
+  // The job as it stands once advanced, before it finishes: what the progress event shows.
+  let advanced = undefined as Job | undefined;
   const job = await tx.updateJob(task.jobId!, (j) => {
     if (j.state !== 'RUNNING' && j.state !== 'SCHEDULED') return;
     if (task.position !== j.position) return;
-    changed = true;
     if (promote && j.state === 'SCHEDULED') {
       j.state = 'RUNNING';
       promoted = true;
@@ -81,10 +83,12 @@ export async function advanceJob(tx: Datastore, task: Task, now: Date, effects: 
     if (task.var && task.result) {
       j.context.tasks = { ...j.context.tasks, [task.var]: task.result };
     }
+    advanced = { ...j };
+    if (j.position > j.taskCount) markJobFinished(j, now);
   });
-  if (!changed) return;
-  if (promoted) effects.jobState({ ...job });
-  effects.jobProgress(job);
+  if (!advanced) return;
+  if (promoted) effects.jobState({ ...advanced });
+  effects.jobProgress(advanced);
   if (job.position <= job.taskCount) {
     const next = newTopLevelTask(job, now);
     const scheduled = scheduleOnCreate(job, next, now, effects);
@@ -92,6 +96,6 @@ export async function advanceJob(tx: Datastore, task: Task, now: Date, effects: 
     if (next.state === 'FAILED') await failJob(tx, job.id, next.error, now, effects);
     else if (!scheduled) effects.pending(next);
   } else {
-    await completeJob(tx, job.id, now, effects);
+    await jobFinished(tx, job, now, effects);
   }
 }
