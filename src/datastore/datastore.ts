@@ -147,7 +147,10 @@ export interface Datastore {
   migrate(): Promise<void>;
   transaction<T>(fn: (tx: Datastore) => Promise<T>): Promise<T>;
 
+  /** Stores a new job; one without `createdBy` is the `guest` user's. */
   createJob(job: Job): Promise<void>;
+  /** The `guest` user, creator of the jobs submitted without one (read once, then remembered). */
+  guestUser(): Promise<User | undefined>;
   getJob(id: string): Promise<Job>;
   findJob(id: string): Promise<Job | undefined>;
   /** A job's state alone (or undefined when there is no such job): a far cheaper read than `findJob`. */

@@ -26,8 +26,9 @@ export function registerJobSubmitRoute(app: FastifyInstance, ctx: ApiContext): v
     const waitMs = input.wait ? waitTimeoutMs(input.wait.timeout) : undefined;
     const job = toJob(input, { id: newId(), createdAt: new Date(), createdBy: creatorOf(request) });
     if (job.permissions) job.permissions = await resolvePermissions(ctx.datastore, job.permissions);
+    const anonymous = !job.createdBy;
     await ctx.datastore.createJob(job);
-    job.createdBy = await createdByOf(ctx, job.id);
+    job.createdBy = anonymous ? await ctx.datastore.guestUser() : await createdByOf(ctx, job.id);
     const publish = (): Promise<void> => ctx.broker.publish(QUEUE.jobs, { kind: 'job', job });
 
     if (waitMs === undefined) {
@@ -55,9 +56,9 @@ function waitTimeoutMs(timeout: string): number {
 }
 
 /**
- * The datastore stores the creator by id, and fills in the guest user for anonymous jobs; read
- * the whole user back before publishing, so the summary and the message show it, and the
- * summary still shows PENDING.
+ * The datastore stores the creator by id (anonymous jobs are the guest user's, known without a
+ * read); read the whole user back before publishing, so the summary and the message show it,
+ * and the summary still shows PENDING.
  */
 async function createdByOf(ctx: ApiContext, jobId: string): Promise<User | undefined> {
   return (await ctx.datastore.findJob(jobId))?.createdBy;

@@ -59,7 +59,8 @@ export interface SqlDatastoreOptions {
 
 /** What a datastore and the transaction-bound copies made from it share. */
 interface SharedState {
-  guestId?: string;
+  /** The `guest` user, read once: jobs without a creator are its. */
+  guest?: Promise<User | undefined>;
   closed: boolean;
 }
 
@@ -133,8 +134,27 @@ export class SqlDatastore implements Datastore {
   }
 
   private async guestId(db: Kysely<Database>): Promise<string | undefined> {
-    this.shared.guestId ??= await users.findGuestId(db);
-    return this.shared.guestId;
+    return (await this.guest(db))?.id;
+  }
+
+  guestUser(): Promise<User | undefined> {
+    return this.guest(this.db);
+  }
+
+  private guest(db: Kysely<Database>): Promise<User | undefined> {
+    // Read on the caller's connection (inside its transaction, the only one on SQLite). Neither
+    // a failed read nor a missing user is remembered.
+    this.shared.guest ??= users.findGuest(db).then(
+      (user) => {
+        if (!user) this.shared.guest = undefined;
+        return user;
+      },
+      (err: unknown) => {
+        this.shared.guest = undefined;
+        throw err;
+      },
+    );
+    return this.shared.guest;
   }
 
   async getJob(id: string): Promise<Job> {

@@ -86,10 +86,12 @@ export async function getUserRoles(db: Db, userId: string): Promise<Role[]> {
   return rows.map(roleFromRow);
 }
 
-/** Id of the built-in `guest` user, the creator of jobs submitted without one. */
-export async function findGuestId(db: Db): Promise<string | undefined> {
-  const row = await db.selectFrom('users').select('id').where('username', '=', 'guest').executeTakeFirst();
-  return row?.id;
+/** The built-in `guest` user, the creator of jobs submitted without one. */
+export async function findGuest(db: Db): Promise<User | undefined> {
+  const row = await db.selectFrom('users').selectAll().where('username', '=', 'guest').executeTakeFirst();
+  if (!row) return undefined;
+  const { passwordHash: _, ...user } = userFromRow(row);
+  return user;
 }
 
 /** The user id to store as creator: the given id, else the user named, else undefined. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../../src/errors.js';
-import { T0, type DatastoreContext } from './fixtures.js';
+import { T0, makeJob, type DatastoreContext } from './fixtures.js';
 
 export function describeUsers(ctx: DatastoreContext): void {
   describe('users and roles', () => {
@@ -18,6 +18,16 @@ export function describeUsers(ctx: DatastoreContext): void {
         name: 'Public',
         createdAt: expect.any(Date),
       });
+    });
+
+    it('knows the guest user as the creator of jobs stored without one, in and out of transactions', async () => {
+      const guest = await ctx.ds.guestUser();
+      expect(guest).toEqual(await ctx.ds.findUser('guest'));
+      const job = makeJob();
+      delete job.createdBy;
+      await ctx.ds.createJob(job);
+      expect((await ctx.ds.getJob(job.id)).createdBy).toEqual(guest);
+      expect(await ctx.ds.transaction((tx) => tx.guestUser())).toEqual(guest);
     });
 
     it('finds a user by username or by id, with the password hash', async () => {
