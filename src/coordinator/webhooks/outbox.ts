@@ -52,7 +52,8 @@ export async function writeWebhookOutbox(deps: HandlerDeps, tx: Datastore, chang
   for (const change of changes) {
     const jobId = 'job' in change ? change.job.id : change.task.jobId!;
     if (hookless.has(jobId)) continue;
-    if (!jobs.has(jobId)) jobs.set(jobId, 'job' in change ? change.job : await readJob(tx, jobId, hookless));
+    // Every job a change carries is in `jobs` already: only a task change's job may need a read.
+    if (!jobs.has(jobId)) jobs.set(jobId, await readJob(tx, jobId, hookless));
     // A job change carries the job as it was then: its payload shows that state.
     const job = 'job' in change ? change.job : jobs.get(jobId);
     const hooks = job?.webhooks?.filter((h) => wants(h, change.event));
