@@ -45,20 +45,27 @@ export function seedJobs(path: string, count: number): number {
     const template = db.prepare('select * from jobs order by seq desc limit 1').get() as Record<string, unknown> | undefined;
     if (!template) throw new Error('seed: no job to copy in the database');
     delete template.seq;
-    const columns = Object.keys(template);
+    const columns = ['seq', ...Object.keys(template)];
     const insert = db.prepare(`insert into jobs (${columns.join(', ')}) values (${columns.map((c) => `@${c}`).join(', ')})`);
     const random = prng(42);
     const word = () => WORDS[Math.floor(random() * WORDS.length)]!;
-    // Spread over the last 30 days, oldest first, so `seq` follows `created_at` as it would live.
-    const now = Date.now();
-    const first = now - 30 * 24 * 3600 * 1000;
-    const step = (now - first) / count;
+    // The stored jobs came before the jobs already there, as if Drover had run them over the 30
+    // days before the oldest: oldest first, with `seq` below the existing rows', so that `seq`
+    // follows `created_at` across the whole table as it does in a database that grew live.
+    const oldest = db.prepare('select min(seq) as seq, min(created_at) as createdAt from jobs').get() as {
+      seq: number;
+      createdAt: number;
+    };
+    const last = oldest.createdAt - 1000;
+    const first = last - 30 * 24 * 3600 * 1000;
+    const step = (last - first) / count;
     db.transaction(() => {
       for (let i = 0; i < count; i++) {
         const createdAt = Math.floor(first + i * step);
         const state = STATES[Math.floor(random() * STATES.length)]!;
         insert.run({
           ...template,
+          seq: oldest.seq - count + i,
           id: randomUUID().replaceAll('-', ''),
           name: `${word()} ${word()} ${i % 1000}`,
           description: `${word()} ${word()} ${word()} job for customer ${i % 997}`,

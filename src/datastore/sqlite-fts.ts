@@ -31,6 +31,10 @@ export const SQLITE_FULL_TEXT: FullTextSearch = {
     // all): it walks `jobs_created_at_idx` newest first and tests each row against the matches.
     return sql<SqlBool>`+jobs.seq in (select rowid from jobs_fts where jobs_fts match ${query})`;
   },
+  async createCreationOrderSchema(db: Kysely<unknown>): Promise<void> {
+    for (const statement of CREATION_ORDER_SCHEMA) await sql.raw(statement).execute(db);
+  },
+  newestJobMatches,
   matchLogParts(terms: string): Expression<SqlBool> | undefined {
     const query = toFtsQuery(terms);
     if (query === undefined) return undefined;
@@ -65,6 +69,116 @@ const FTS_SCHEMA = [
      insert into logs_fts(logs_fts, rowid, contents) values ('delete', old.seq, old.contents);
    end`,
 ];
+
+/**
+ * How far, in ms, a job's `created_at` may fall behind that of a job stored before it (a lower
+ * `seq`): 0 while the clock has only gone forward, as it does when jobs are created live; null
+ * when unknown (a row inserted between others, or an update of `created_at` or `seq`, which
+ * Drover never does). Kept by triggers, so every writer keeps it true. With it, the newest
+ * matches of a search are found among the highest `seq`s, which the text index lists in order.
+ */
+const CREATION_ORDER_SCHEMA = [
+  `create table jobs_creation_order (id integer primary key check (id = 1), slack integer)`,
+  // Over the jobs already stored: the most any job falls behind the latest before it.
+  `insert into jobs_creation_order (id, slack)
+     select 1, max(0, coalesce(max(behind), 0)) from (
+       select max(created_at) over (order by seq rows between unbounded preceding and 1 preceding) - created_at
+         as behind
+       from jobs)`,
+  // The usual insert, with the highest seq: compare with the latest creation time (an index seek).
+  `create trigger jobs_creation_order_append after insert on jobs
+     when new.created_at < (select max(created_at) from jobs)
+      and not exists (select 1 from jobs where seq > new.seq)
+   begin
+     update jobs_creation_order set slack = max(slack, (select max(created_at) from jobs) - new.created_at)
+       where slack is not null;
+   end`,
+  // A row inserted below others keeps the order only if it sits between its neighbours' times.
+  `create trigger jobs_creation_order_insert after insert on jobs
+     when exists (select 1 from jobs where seq > new.seq)
+      and not (
+        (select slack from jobs_creation_order) = 0
+        and coalesce((select created_at from jobs where seq < new.seq order by seq desc limit 1), new.created_at)
+          <= new.created_at
+        and (select created_at from jobs where seq > new.seq order by seq limit 1) >= new.created_at)
+   begin
+     update jobs_creation_order set slack = null;
+   end`,
+  `create trigger jobs_creation_order_update after update of created_at, seq on jobs
+     when old.created_at is not new.created_at or old.seq is not new.seq
+   begin
+     update jobs_creation_order set slack = null;
+   end`,
+];
+
+/** Deeper pages than this go to the general query: the candidates would no longer be few. */
+const NEWEST_MATCHES_MAX = 10_000;
+/**
+ * Jobs stored earlier yet created within `slack` of the newest matches, tested one by one against
+ * the text: past this many, the general query is cheaper.
+ */
+const NEAR_ROWS_MAX = 500;
+
+/**
+ * One page of the jobs matching `terms`, newest first, from the newest matches in the text index.
+ * Let W be the `offset + limit` matches with the highest `seq` (the index lists them in rowid
+ * order and stops there) and C the oldest creation time among them. A match outside W has a lower
+ * `seq` than every row of W, so it was created at most `slack` after C; to rank in the page it
+ * must also be created after C, since W alone fills the page's depth with jobs created at C or
+ * later (and on a tie at C, the lower `seq` ranks lower). So the page is among W and the matches
+ * created between C and C + slack below W, which are none when slack is 0.
+ */
+async function newestJobMatches(
+  db: Kysely<Database>,
+  terms: string,
+  offset: number,
+  limit: number,
+): Promise<number[] | undefined> {
+  const query = toFtsQuery(terms);
+  const depth = offset + limit;
+  if (query === undefined || depth > NEWEST_MATCHES_MAX) return undefined;
+  const order = await sql<{ slack: number | null }>`select slack from jobs_creation_order`.execute(db);
+  const slack = order.rows[0]?.slack;
+  if (slack === null || slack === undefined) return undefined;
+  const newest = await sql<{ seq: number }>`
+    select rowid as seq from jobs_fts where jobs_fts match ${query} order by rowid desc limit ${depth}`.execute(db);
+  const candidates = newest.rows.map((row) => row.seq);
+  if (slack > 0 && candidates.length === depth) {
+    const near = await nearMatches(db, query, candidates, slack);
+    if (near === undefined) return undefined;
+    candidates.push(...near);
+  }
+  const page = await sql<{ seq: number }>`
+    select seq from jobs where seq in (select value from json_each(${JSON.stringify(candidates)}))
+    order by created_at desc, seq desc limit ${limit} offset ${offset}`.execute(db);
+  return page.rows.map((row) => row.seq);
+}
+
+/**
+ * The matches below the lowest `seq` of `newest` created within `slack` after the oldest of them,
+ * or undefined when there are too many such jobs to test one by one.
+ */
+async function nearMatches(
+  db: Kysely<Database>,
+  query: string,
+  newest: number[],
+  slack: number,
+): Promise<number[] | undefined> {
+  const list = JSON.stringify(newest);
+  const oldest = await sql<{ createdAt: number }>`
+    select min(created_at) as createdAt from jobs where seq in (select value from json_each(${list}))`.execute(db);
+  const since = Number(oldest.rows[0]!.createdAt);
+  const lowest = Math.min(...newest);
+  const near = await sql<{ seq: number }>`
+    select seq from jobs where created_at >= ${since} and created_at <= ${since + slack} and seq < ${lowest}
+    limit ${NEAR_ROWS_MAX + 1}`.execute(db);
+  if (near.rows.length > NEAR_ROWS_MAX) return undefined;
+  if (near.rows.length === 0) return [];
+  const matching = await sql<{ seq: number }>`
+    select rowid as seq from jobs_fts where jobs_fts match ${query}
+      and rowid in (select value from json_each(${JSON.stringify(near.rows.map((row) => row.seq))}))`.execute(db);
+  return matching.rows.map((row) => row.seq);
+}
 
 /**
  * PostgreSQL's English stop words (`plainto_tsquery` drops them): FTS5 would otherwise require

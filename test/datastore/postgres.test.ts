@@ -10,7 +10,7 @@ import { runDatastoreContract } from '../contract/datastore.contract.js';
 import { adminQuery, dropSchemas, newSchemaName, POSTGRES_URL } from '../helpers/postgres.js';
 import { makeJob, makeTask } from './contract/fixtures.js';
 
-const MIGRATIONS = ['0001_initial', '0002_locks_and_webhooks'];
+const MIGRATIONS = ['0001_initial', '0002_locks_and_webhooks', '0003_jobs_creation_order'];
 const schemas: string[] = [];
 
 function open(schema = newSchemaName(), extra: { applicationName?: string; dsn?: string } = {}): PostgresDatastore {

@@ -103,7 +103,32 @@ describe('sqlite query plans', () => {
     for (const plan of plans) expect(plan.filter((line) => FULL_SCAN.test(line))).toEqual([]);
   });
 
-  it('counts a search with many matches in the text index and pages it newest first without sorting them', async () => {
+  it('pages a search from the newest matches of the text index, reading jobs by their key', async () => {
+    // 2,000 matching jobs after the fixture's, created in the order they are stored.
+    const writer = new BetterSqlite3(path);
+    writer
+      .prepare(
+        `with recursive n(i) as (select 1 union all select i + 1 from n where i < 2000)
+         insert into jobs (id, name, state, created_at, position, task_count, details)
+         select 'live' || i, 'nightly reconcile ' || i, 'COMPLETED', ? + i, 0, 1, '{}' from n`,
+      )
+      .run(Date.parse('2030-01-01'));
+    writer.close();
+    let page4: Awaited<ReturnType<SqlDatastore['listJobs']>> | undefined;
+    const plans = await plansOf(async () => (page4 = await ds.listJobs({ page: 4, size: 10, q: 'reconcile' })));
+    expect(page4!.totalItems).toBe(2000);
+    expect(page4!.items.map((j) => j.id)).toEqual(Array.from({ length: 10 }, (_, i) => `live${1970 - i}`));
+    // The newest 40 matches come from the index in rowid order (it sorts nothing), then the jobs
+    // by their key; the created_at index is not walked.
+    const textPlans = plans.filter((plan) => plan.some((line) => line.includes('jobs_fts')));
+    expect(textPlans.length).toBeGreaterThanOrEqual(2);
+    for (const plan of textPlans) expect(plan.join('\n')).not.toMatch(/TEMP B-TREE/);
+    expect(plans.at(-1)).toContain('SEARCH jobs USING INTEGER PRIMARY KEY (rowid=?)');
+    expect(plans.join('\n')).not.toMatch(/jobs_created_at_idx/);
+    for (const plan of plans) expect(plan.filter((line) => FULL_SCAN.test(line))).toEqual([]);
+  });
+
+  it('counts a search with many matches in the text index and, with creation order unknown, pages it newest first without sorting them', async () => {
     // 10,000 matching jobs, written straight into the file (the triggers index them).
     const writer = new BetterSqlite3(path);
     writer
@@ -113,6 +138,7 @@ describe('sqlite query plans', () => {
          select 'many' || i, 'nightly reconcile ' || i, 'COMPLETED', i, 0, 1, '{}' from n`,
       )
       .run();
+    writer.prepare('update jobs_creation_order set slack = null').run();
     writer.close();
     let page3: Awaited<ReturnType<SqlDatastore['listJobs']>> | undefined;
     const plans = await plansOf(async () => (page3 = await ds.listJobs({ page: 3, size: 10, q: 'reconcile' })));

@@ -11,7 +11,7 @@ import { makeJob, makeTask } from './contract/fixtures.js';
 import { openMigrated, useTempDirs } from './helpers.js';
 
 const temp = useTempDirs();
-const MIGRATIONS = ['0001_initial', '0002_locks_and_webhooks'];
+const MIGRATIONS = ['0001_initial', '0002_locks_and_webhooks', '0003_jobs_creation_order'];
 
 runDatastoreContract('sqlite', () => openMigrated(temp.newDbPath()));
 

@@ -136,12 +136,12 @@ describe('distributed mode: coordinators and workers as separate processes', () 
     const early = await cluster.run(['run', 'coordinator']);
     expect(early.code).toBe(1);
     expect(early.output).toContain(
-      'error: the PostgreSQL schema is not up to date (pending: 0001_initial, 0002_locks_and_webhooks): run `drover migration` first',
+      'error: the PostgreSQL schema is not up to date (pending: 0001_initial, 0002_locks_and_webhooks, 0003_jobs_creation_order): run `drover migration` first',
     );
     const migrations = await Promise.all([cluster.run(['migration']), cluster.run(['migration'])]);
     expect(migrations.map((m) => m.code)).toEqual([0, 0]);
     const applied = await cluster.sql<{ name: string }>('select name from kysely_migration order by name');
-    expect(applied.map((r) => r.name)).toEqual(['0001_initial', '0002_locks_and_webhooks']);
+    expect(applied.map((r) => r.name)).toEqual(['0001_initial', '0002_locks_and_webhooks', '0003_jobs_creation_order']);
 
     const started = await Promise.all([
       cluster.start('coordinator', { DROVER_COORDINATOR_NAME: 'coordinator-a' }),

@@ -44,6 +44,18 @@ export interface FullTextSearch {
    * and tests each row, instead of gathering every match and sorting them all. Optional.
    */
   matchManyJobs?(terms: string): Expression<SqlBool> | undefined;
+  /**
+   * Optional, with `newestJobMatches`: the structures it needs, over jobs already stored
+   * (migration `0003_jobs_creation_order`).
+   */
+  createCreationOrderSchema?(db: Kysely<unknown>): Promise<void>;
+  /**
+   * The `seq`s of one page of the jobs that match `terms`, newest first (by `created_at`, then
+   * `seq`): the rows `offset` to `offset + limit`. For a back end that can find them from the
+   * newest matches alone, without looking at every match. Returns undefined when it cannot
+   * (the caller then runs the general query). Optional.
+   */
+  newestJobMatches?(db: Kysely<Database>, terms: string, offset: number, limit: number): Promise<number[] | undefined>;
   /** The same for a row of `tasks_log_parts` (in scope under its own name), over `contents`. */
   matchLogParts(terms: string): Expression<SqlBool> | undefined;
 }

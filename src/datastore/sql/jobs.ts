@@ -1,4 +1,4 @@
-import type { Expression, Kysely, SqlBool } from 'kysely';
+import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { Job } from '../../model/job.js';
 import type { Page } from '../../model/page.js';
 import type { JobState } from '../../model/states.js';
@@ -160,15 +160,20 @@ export async function listJobs(db: Db, caps: SqlCapabilities, query: JobQuery): 
       ? await caps.fullText.countJobMatches(db, search.terms)
       : Number((await filter(match).select((eb) => eb.fn.countAll().as('total')).executeTakeFirstOrThrow()).total);
   if (bounds.offset >= totalItems) return pageOf([], totalItems, bounds);
+  // Text alone: the back end may find the page among the newest matches of its index.
+  const newest = onlyText
+    ? await caps.fullText.newestJobMatches?.(db, search.terms, bounds.offset, bounds.limit)
+    : undefined;
+  if (newest?.length === 0) return pageOf([], totalItems, bounds);
   // With many matches, walking the jobs newest first beats sorting every match (a million jobs).
-  const many = totalItems >= MANY_MATCHES ? caps.fullText.matchManyJobs?.(search.terms) : undefined;
-  const rows = await filter(many ?? match)
+  const many = !newest && totalItems >= MANY_MATCHES ? caps.fullText.matchManyJobs?.(search.terms) : undefined;
+  const rows = await filter(newest ? sql<SqlBool>`jobs.seq in (${sql.join(newest)})` : (many ?? match))
     .leftJoin('users as cb', 'cb.id', 'jobs.created_by')
     .select([...SUMMARY_COLUMNS, ...CREATOR_COLUMNS])
     .orderBy('jobs.created_at', 'desc')
     .orderBy('jobs.seq', 'desc')
     .limit(bounds.limit)
-    .offset(bounds.offset)
+    .offset(newest ? 0 : bounds.offset)
     .execute();
   return pageOf(rows.map(jobSummaryFromRow), totalItems, bounds);
 }

@@ -24,6 +24,11 @@ export function migrationProvider(caps: SqlCapabilities): MigrationProvider {
         await createLocksAndWebhooks(db);
       },
     },
+    '0003_jobs_creation_order': {
+      up: async (db) => {
+        await caps.fullText.createCreationOrderSchema?.(db);
+      },
+    },
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }

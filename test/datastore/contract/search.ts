@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Datastore, JobQuery } from '../../../src/datastore/datastore.js';
-import { createJobs, createJobsFrom, T0, type DatastoreContext } from './fixtures.js';
+import { at, createJobs, createJobsFrom, T0, type DatastoreContext } from './fixtures.js';
 
 async function names(ds: Datastore, query: Omit<JobQuery, 'page' | 'size'>): Promise<string[]> {
   const page = await ds.listJobs({ page: 1, size: 20, ...query });
@@ -57,6 +57,30 @@ export function describeJobSearch(ctx: DatastoreContext): void {
       const page = await ctx.ds.listJobs({ page: 2, size: 2, q: 'even tag:x' });
       expect(page).toMatchObject({ number: 2, size: 2, totalItems: 5, totalPages: 3 });
       expect(page.items.map((j) => j.name)).toEqual(['even 12', 'even 6']);
+    });
+
+    it('pages a search by creation time even when jobs were stored out of it (a clock stepped back)', async () => {
+      // Stored in this order, created at these minutes: the newest stored are not the newest created.
+      const minutes = [5, 9, 1, 9, 3, 30, 2, 8, 8, 0, 7, 4, 6];
+      await createJobs(ctx.ds, minutes.length, (i) => ({
+        name: `step ${i}`,
+        createdAt: at(minutes[i]! * 60_000),
+      }));
+      await createJobs(ctx.ds, 3, (i) => ({ name: `other ${i}`, createdAt: at(i * 60_000) }));
+      // Newest first; on equal times the one stored later comes first.
+      const expected = minutes
+        .map((minute, i) => ({ minute, i }))
+        .sort((a, b) => b.minute - a.minute || b.i - a.i)
+        .map(({ i }) => `step ${i}`);
+      for (const size of [1, 2, 3, 5, 13]) {
+        const seen: string[] = [];
+        for (let page = 1; page <= Math.ceil(minutes.length / size); page++) {
+          const result = await ctx.ds.listJobs({ page, size, q: 'step' });
+          expect(result.totalItems).toBe(minutes.length);
+          seen.push(...result.items.map((job) => job.name!));
+        }
+        expect(seen, `pages of ${size}`).toEqual(expected);
+      }
     });
 
     it('shows a user the jobs without permissions and those naming them or their roles', async () => {
