@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { deferred } from '../../async.js';
 import type { Mode } from '../../engine.js';
 import type { Logger } from '../../logger.js';
+import { withYoungGenerationHeld } from '../../young-generation.js';
 import { showBanner } from '../banner.js';
 import { flushLogger, prepareCommand, type GlobalOptions } from '../context.js';
 import { CliError } from '../cli-error.js';
@@ -40,9 +41,11 @@ async function runEngine(mode: Mode, options: GlobalOptions): Promise<void> {
   const stop = waitForSignal(logger);
   try {
     showBanner(config, logger, mode);
-    // Imported here so that `health` and `--help` do not load the whole engine.
-    const { startEngine } = await import('../../engine.js');
-    const engine = await startEngine({ config, mode, logger });
+    const engine = await withYoungGenerationHeld(async () => {
+      // Imported here so that `health` and `--help` do not load the whole engine.
+      const { startEngine } = await import('../../engine.js');
+      return startEngine({ config, mode, logger });
+    });
     logger.info({ mode, url: engine.url }, 'engine started');
     const signal = await stop.signal;
     logger.info({ signal }, 'shutting down');
