@@ -14,8 +14,17 @@ export function isPretty(request: FastifyRequest): boolean {
  * any JSON content type of a string body.
  */
 export function sendJson(reply: FastifyReply, status: number, value: unknown): FastifyReply {
-  const text = encodeJson(value, { pretty: isPretty(reply.request) });
-  return reply.code(status).header('content-type', 'application/json').send(Buffer.from(text, 'utf8'));
+  return sendJsonBody(reply, status, jsonBody(reply.request, value));
+}
+
+/** `value` encoded as `sendJson` sends it (for answers kept to be sent again). */
+export function jsonBody(request: FastifyRequest, value: unknown): Buffer {
+  return Buffer.from(encodeJson(value, { pretty: isPretty(request) }), 'utf8');
+}
+
+/** Send a body made by `jsonBody`. */
+export function sendJsonBody(reply: FastifyReply, status: number, body: Buffer): FastifyReply {
+  return reply.code(status).header('content-type', 'application/json').send(body);
 }
 
 /** The body every success of a state-changing call answers with. */

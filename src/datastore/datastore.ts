@@ -149,6 +149,12 @@ export interface Datastore {
 
   /** Stores a new job; one without `createdBy` is the `guest` user's. */
   createJob(job: Job): Promise<void>;
+  /**
+   * A token that changes whenever anything stored may have changed, whoever wrote it: equal
+   * tokens read before two reads mean both read the same data. Optional, and undefined where
+   * the back end cannot tell cheaply (PostgreSQL); callers then cache nothing.
+   */
+  changeToken?(): Promise<string | undefined>;
   /** The `guest` user, creator of the jobs submitted without one (read once, then remembered). */
   guestUser(): Promise<User | undefined>;
   getJob(id: string): Promise<Job>;

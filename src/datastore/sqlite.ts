@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import type { Logger } from '../logger.js';
 import type { SqlCapabilities } from './sql/capabilities.js';
+import { reusableQuery } from './sql/reusable-query.js';
 import { SqlDatastore } from './sql/sql-datastore.js';
 import type { Database } from './sql/tables.js';
 import { ImmediateSqliteDialect, withStatementCache } from './sqlite-dialect.js';
@@ -31,11 +32,26 @@ export const SQLITE_CAPABILITIES: SqlCapabilities = {
   maxParameters: 32_000,
   serialType: 'integer',
   fullText: SQLITE_FULL_TEXT,
+  // `total_changes()` counts the rows this connection has written (triggers', and rolled-back
+  // ones, included), `data_version` moves with every commit of another connection to the file.
+  // Kysely's SQLite driver lends its one connection to one transaction at a time, so the token
+  // is never read in the middle of another caller's transaction.
+  async changeToken(db) {
+    const [row] = await selectChangeCounters(db);
+    return `${row!.version}:${row!.changes}`;
+  },
   isUniqueViolation: (err) =>
     err instanceof Error &&
     'code' in err &&
     (err.code === 'SQLITE_CONSTRAINT_UNIQUE' || err.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'),
 };
+
+const selectChangeCounters = reusableQuery(0, (db: Kysely<Database>) =>
+  db.selectNoFrom([
+    sql<number>`total_changes()`.as('changes'),
+    sql<number>`(select data_version from pragma_data_version)`.as('version'),
+  ]),
+);
 
 /**
  * The datastore on one SQLite file (better-sqlite3, through Kysely). Several processes may open

@@ -37,6 +37,8 @@ export class CountingBroker extends InMemoryBroker {
 export interface TestApi {
   app: FastifyInstance;
   datastore: SqliteDatastore;
+  /** The SQLite file of `datastore`. */
+  dbPath: string;
   broker: CountingBroker;
   /** Messages published to the `jobs` queue, in order. */
   jobMessages: Message[];
@@ -51,7 +53,8 @@ export interface TestApiOptions {
 
 export async function startApi(options: TestApiOptions = {}): Promise<TestApi> {
   const dir = mkdtempSync(join(tmpdir(), 'drover-api-'));
-  const datastore = new SqliteDatastore({ path: join(dir, 'drover.db') });
+  const dbPath = join(dir, 'drover.db');
+  const datastore = new SqliteDatastore({ path: dbPath });
   await datastore.migrate();
   const logger = options.logger ?? silentLogger();
   const broker = new CountingBroker({ logger: silentLogger() });
@@ -72,6 +75,7 @@ export async function startApi(options: TestApiOptions = {}): Promise<TestApi> {
   return {
     app,
     datastore,
+    dbPath,
     broker,
     jobMessages,
     close: async () => {

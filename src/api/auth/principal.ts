@@ -30,6 +30,14 @@ export function principalOf(request: FastifyRequest): Principal | undefined {
   return request.principal;
 }
 
+/** Everything of a principal that what it may see depends on, as a string (for cache keys). */
+export function principalKey(principal: Principal | undefined): string {
+  if (principal === undefined) return '';
+  return [principal.method, principal.user?.id ?? '', principal.isAdmin, [...principal.roles].sort().join(',')].join(
+    '|',
+  );
+}
+
 /**
  * Whether the caller may see (and act on) an object with these permissions (jobs spec §8.3): no
  * authentication, an admin, an object without permissions, or a permission naming the user or

@@ -5,10 +5,11 @@ import { StateError } from '../../errors.js';
 import { logPartToWire, pageToWire } from '../../model/wire.js';
 import type { ApiContext } from '../context.js';
 import { first, JOB_PAGING, LOG_PAGING, parsePaging } from '../paging.js';
-import { sendJson, STATUS_OK } from '../reply.js';
+import { isPretty, jsonBody, sendJson, sendJsonBody, STATUS_OK } from '../reply.js';
+import { ResponseCache } from '../response-cache.js';
 import { jobView, summaryView } from '../views.js';
 import { findVisibleJob } from '../auth/access.js';
-import { listFilterOf } from '../auth/principal.js';
+import { listFilterOf, principalKey, principalOf } from '../auth/principal.js';
 
 interface IdParams {
   id: string;
@@ -35,9 +36,18 @@ export function registerJobRoutes(app: FastifyInstance, ctx: ApiContext): void {
     );
   });
 
+  const jobAnswers = new ResponseCache();
   app.get<{ Params: IdParams }>('/jobs/:id', async (request, reply) => {
+    // The token is read before the job: a write after it changes it, so what is kept under it
+    // was read no earlier than the token says.
+    const token = await ctx.datastore.changeToken?.();
+    const key = `${request.params.id}\n${isPretty(request)}\n${principalKey(principalOf(request))}`;
+    const kept = token === undefined ? undefined : jobAnswers.get(key, token);
+    if (kept) return sendJsonBody(reply, 200, kept);
     const job = await findVisibleJob(ctx, request, request.params.id);
-    return sendJson(reply, 200, await jobView(ctx, job));
+    const body = jsonBody(request, await jobView(ctx, job));
+    if (token !== undefined) jobAnswers.set(key, token, body);
+    return sendJsonBody(reply, 200, body);
   });
 
   app.get<{ Params: IdParams; Querystring: ListQuery }>('/jobs/:id/log', async (request, reply) => {

@@ -19,6 +19,8 @@ export interface SqlCapabilities {
   /** Column type of the auto-increment `seq` key that full-text indexes point at. */
   readonly serialType: 'integer' | 'bigserial';
   readonly fullText: FullTextSearch;
+  /** `Datastore.changeToken` on `db`, for back ends that can tell. Optional. */
+  changeToken?(db: Kysely<Database>): Promise<string>;
   /** Whether `err` is a unique-constraint violation (turned into a user-facing message). */
   isUniqueViolation(err: unknown): boolean;
 }

@@ -137,6 +137,10 @@ export class SqlDatastore implements Datastore {
     return (await this.guest(db))?.id;
   }
 
+  async changeToken(): Promise<string | undefined> {
+    return this.caps.changeToken?.(this.db);
+  }
+
   guestUser(): Promise<User | undefined> {
     return this.guest(this.db);
   }
