@@ -59,6 +59,26 @@ describe('sqlite query plans', () => {
     }
   }
 
+  /**
+   * `count` jobs named `nightly reconcile <i>` with ids `<prefix><i>`, created at `since + i` ms,
+   * written straight into the file (the triggers index them), then `then` if given.
+   */
+  function storeMatchingJobs(prefix: string, count: number, since: number, then?: string): void {
+    const writer = new BetterSqlite3(path);
+    try {
+      writer
+        .prepare(
+          `with recursive n(i) as (select 1 union all select i + 1 from n where i < ?)
+           insert into jobs (id, name, state, created_at, position, task_count, details)
+           select ? || i, 'nightly reconcile ' || i, 'COMPLETED', ? + i, 0, 1, '{}' from n`,
+        )
+        .run(count, prefix, since);
+      if (then) writer.prepare(then).run();
+    } finally {
+      writer.close();
+    }
+  }
+
   /** A full scan of a table, as opposed to a scan of one of its indexes. */
   const FULL_SCAN = /^SCAN (jobs|tasks|tasks_log_parts|nodes|job_tags|jobs_perms)( AS \w+)?$/;
 
@@ -104,16 +124,8 @@ describe('sqlite query plans', () => {
   });
 
   it('pages a search from the newest matches of the text index, reading jobs by their key', async () => {
-    // 2,000 matching jobs after the fixture's, created in the order they are stored.
-    const writer = new BetterSqlite3(path);
-    writer
-      .prepare(
-        `with recursive n(i) as (select 1 union all select i + 1 from n where i < 2000)
-         insert into jobs (id, name, state, created_at, position, task_count, details)
-         select 'live' || i, 'nightly reconcile ' || i, 'COMPLETED', ? + i, 0, 1, '{}' from n`,
-      )
-      .run(Date.parse('2030-01-01'));
-    writer.close();
+    // After the fixture's jobs, created in the order they are stored.
+    storeMatchingJobs('live', 2000, Date.parse('2030-01-01'));
     let page4: Awaited<ReturnType<SqlDatastore['listJobs']>> | undefined;
     const plans = await plansOf(async () => (page4 = await ds.listJobs({ page: 4, size: 10, q: 'reconcile' })));
     expect(page4!.totalItems).toBe(2000);
@@ -129,17 +141,7 @@ describe('sqlite query plans', () => {
   });
 
   it('counts a search with many matches in the text index and, with creation order unknown, pages it newest first without sorting them', async () => {
-    // 10,000 matching jobs, written straight into the file (the triggers index them).
-    const writer = new BetterSqlite3(path);
-    writer
-      .prepare(
-        `with recursive n(i) as (select 1 union all select i + 1 from n where i < 10000)
-         insert into jobs (id, name, state, created_at, position, task_count, details)
-         select 'many' || i, 'nightly reconcile ' || i, 'COMPLETED', i, 0, 1, '{}' from n`,
-      )
-      .run();
-    writer.prepare('update jobs_creation_order set slack = null').run();
-    writer.close();
+    storeMatchingJobs('many', 10_000, 0, 'update jobs_creation_order set slack = null');
     let page3: Awaited<ReturnType<SqlDatastore['listJobs']>> | undefined;
     const plans = await plansOf(async () => (page3 = await ds.listJobs({ page: 3, size: 10, q: 'reconcile' })));
     expect(page3!.totalItems).toBe(10_000);
