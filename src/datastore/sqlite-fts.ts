@@ -35,6 +35,7 @@ export const SQLITE_FULL_TEXT: FullTextSearch = {
     for (const statement of CREATION_ORDER_SCHEMA) await sql.raw(statement).execute(db);
   },
   newestJobMatches,
+  newestJobMatchesBefore,
   matchLogParts(terms: string): Expression<SqlBool> | undefined {
     const query = toFtsQuery(terms);
     if (query === undefined) return undefined;
@@ -137,9 +138,8 @@ async function newestJobMatches(
   const query = toFtsQuery(terms);
   const depth = offset + limit;
   if (query === undefined || depth > NEWEST_MATCHES_MAX) return undefined;
-  const order = await sql<{ slack: number | null }>`select slack from jobs_creation_order`.execute(db);
-  const slack = order.rows[0]?.slack;
-  if (slack === null || slack === undefined) return undefined;
+  const slack = await creationOrderSlack(db);
+  if (slack === undefined) return undefined;
   const newest = await sql<{ seq: number }>`
     select rowid as seq from jobs_fts where jobs_fts match ${query} order by rowid desc limit ${depth}`.execute(db);
   const candidates = newest.rows.map((row) => row.seq);
@@ -152,6 +152,32 @@ async function newestJobMatches(
     select seq from jobs where seq in (select value from json_each(${JSON.stringify(candidates)}))
     order by created_at desc, seq desc limit ${limit} offset ${offset}`.execute(db);
   return page.rows.map((row) => row.seq);
+}
+
+/** The creation-order slack, or undefined when it is unknown. */
+async function creationOrderSlack(db: Kysely<Database>): Promise<number | undefined> {
+  const order = await sql<{ slack: number | null }>`select slack from jobs_creation_order`.execute(db);
+  return order.rows[0]?.slack ?? undefined;
+}
+
+/**
+ * With slack 0, `created_at` never decreases as `seq` grows, so newest first (by `created_at`,
+ * then `seq`) is `seq` descending, and the jobs after a cursor are those of a lower `seq`: the
+ * text index lists them in that order, from the cursor on, and stops at `limit`.
+ */
+async function newestJobMatchesBefore(
+  db: Kysely<Database>,
+  terms: string,
+  beforeSeq: number | undefined,
+  limit: number,
+): Promise<number[] | undefined> {
+  const query = toFtsQuery(terms);
+  if (query === undefined || (await creationOrderSlack(db)) !== 0) return undefined;
+  const before = beforeSeq === undefined ? sql`` : sql`and rowid < ${beforeSeq}`;
+  const rows = await sql<{ seq: number }>`
+    select rowid as seq from jobs_fts where jobs_fts match ${query} ${before}
+    order by rowid desc limit ${limit}`.execute(db);
+  return rows.rows.map((row) => row.seq);
 }
 
 /**

@@ -106,6 +106,30 @@ describe('sqlite creation order of jobs', () => {
     expect(await pages()).toEqual(throughNewest);
   });
 
+  it("pages the UI's job list through the text index as through the general query", async () => {
+    let time = 1_000_000;
+    for (let i = 0; i < 300; i++) {
+      time += i % 4 === 0 ? 0 : 1000; // ties too
+      storeRow(time, undefined, i % 3 === 0 ? `nightly reconcile ${i}` : `hourly report ${i}`);
+    }
+    expect(slack()).toBe(0);
+    const walk = async () => {
+      const names: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await ds.listJobSummaries({ q: 'reconcile', limit: 7, ...(cursor ? { cursor } : {}) });
+        names.push(...page.items.map((job) => job.name!));
+        cursor = page.next;
+      } while (cursor);
+      return names;
+    };
+    const throughIndex = await walk();
+    expect(throughIndex).toHaveLength(100);
+    expect(throughIndex[0]).toBe('nightly reconcile 297');
+    raw.prepare('update jobs_creation_order set slack = null').run();
+    expect(await walk()).toEqual(throughIndex);
+  });
+
   it('computes the slack of the jobs stored before the migration that keeps it', async () => {
     const oldPath = temp.newDbPath();
     const db = new Kysely<unknown>({ dialect: new ImmediateSqliteDialect({ database: new BetterSqlite3(oldPath) }) });

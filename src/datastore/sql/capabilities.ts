@@ -58,6 +58,18 @@ export interface FullTextSearch {
    * (the caller then runs the general query). Optional.
    */
   newestJobMatches?(db: Kysely<Database>, terms: string, offset: number, limit: number): Promise<number[] | undefined>;
+  /**
+   * The `seq`s of the first `limit` jobs matching `terms`, newest first, among those stored
+   * before `beforeSeq` (all when undefined), for a back end where that order is the index's own
+   * (SQLite while jobs were created in the order they were stored). Undefined when it is not.
+   * Optional.
+   */
+  newestJobMatchesBefore?(
+    db: Kysely<Database>,
+    terms: string,
+    beforeSeq: number | undefined,
+    limit: number,
+  ): Promise<number[] | undefined>;
   /** The same for a row of `tasks_log_parts` (in scope under its own name), over `contents`. */
   matchLogParts(terms: string): Expression<SqlBool> | undefined;
 }

@@ -3,7 +3,7 @@
  * the job list with the filters and keyset paging Tork's list lacks. Portable SQL only: the
  * same statements run on SQLite and PostgreSQL.
  */
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type SqlBool } from 'kysely';
 import type { Job } from '../../model/job.js';
 import type { JobList, JobListQuery, LogChunk, LogChunkQuery, LogScope, LogStats } from '../datastore.js';
 import type { SqlCapabilities } from './capabilities.js';
@@ -88,9 +88,27 @@ function decodeCursor(cursor: string | undefined): { createdAt: number; seq: num
 
 export async function listJobSummaries(db: Db, caps: SqlCapabilities, query: JobListQuery): Promise<JobList> {
   const search = parseSearch(query.q);
-  const match = search.terms ? caps.fullText.matchJobs(search.terms) : undefined;
   const after = decodeCursor(query.cursor);
   const limit = Math.max(1, query.limit);
+  const onlyText =
+    search.terms !== '' &&
+    search.tags.length === 0 &&
+    !query.states?.length &&
+    query.since === undefined &&
+    query.until === undefined &&
+    query.scheduledJobId === undefined &&
+    query.parentId === undefined &&
+    query.username === undefined;
+  // Text alone: the back end may list the page's matches itself, in its index's order.
+  const newest = onlyText
+    ? await caps.fullText.newestJobMatchesBefore?.(db, search.terms, after?.seq, limit + 1)
+    : undefined;
+  if (newest?.length === 0) return { items: [] };
+  const match = newest
+    ? sql<SqlBool>`jobs.seq in (${sql.join(newest)})`
+    : search.terms
+      ? caps.fullText.matchJobs(search.terms)
+      : undefined;
   const rows = await db
     .selectFrom('jobs')
     .leftJoin('users as cb', 'cb.id', 'jobs.created_by')
