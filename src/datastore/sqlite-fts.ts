@@ -140,9 +140,7 @@ async function newestJobMatches(
   if (query === undefined || depth > NEWEST_MATCHES_MAX) return undefined;
   const slack = await creationOrderSlack(db);
   if (slack === undefined) return undefined;
-  const newest = await sql<{ seq: number }>`
-    select rowid as seq from jobs_fts where jobs_fts match ${query} order by rowid desc limit ${depth}`.execute(db);
-  const candidates = newest.rows.map((row) => row.seq);
+  const candidates = await matchesBySeqDesc(db, query, undefined, depth);
   if (slack > 0 && candidates.length === depth) {
     const near = await nearMatches(db, query, candidates, slack);
     if (near === undefined) return undefined;
@@ -173,6 +171,19 @@ async function newestJobMatchesBefore(
 ): Promise<number[] | undefined> {
   const query = toFtsQuery(terms);
   if (query === undefined || (await creationOrderSlack(db)) !== 0) return undefined;
+  return matchesBySeqDesc(db, query, beforeSeq, limit);
+}
+
+/**
+ * The first `limit` matches of an FTS query below `beforeSeq` (all when undefined), highest `seq`
+ * first: FTS5 walks its index in rowid order and stops there, sorting nothing.
+ */
+async function matchesBySeqDesc(
+  db: Kysely<Database>,
+  query: string,
+  beforeSeq: number | undefined,
+  limit: number,
+): Promise<number[]> {
   const before = beforeSeq === undefined ? sql`` : sql`and rowid < ${beforeSeq}`;
   const rows = await sql<{ seq: number }>`
     select rowid as seq from jobs_fts where jobs_fts match ${query} ${before}
@@ -181,8 +192,8 @@ async function newestJobMatchesBefore(
 }
 
 /**
- * The matches below the lowest `seq` of `newest` created within `slack` after the oldest of them,
- * or undefined when there are too many such jobs to test one by one.
+ * The matches below the lowest `seq` of `newest` (highest first) created within `slack` after the
+ * oldest of them, or undefined when there are too many such jobs to test one by one.
  */
 async function nearMatches(
   db: Kysely<Database>,
@@ -194,7 +205,7 @@ async function nearMatches(
   const oldest = await sql<{ createdAt: number }>`
     select min(created_at) as createdAt from jobs where seq in (select value from json_each(${list}))`.execute(db);
   const since = Number(oldest.rows[0]!.createdAt);
-  const lowest = Math.min(...newest);
+  const lowest = newest[newest.length - 1]!;
   const near = await sql<{ seq: number }>`
     select seq from jobs where created_at >= ${since} and created_at <= ${since + slack} and seq < ${lowest}
     limit ${NEAR_ROWS_MAX + 1}`.execute(db);
