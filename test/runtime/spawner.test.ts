@@ -7,6 +7,7 @@ import { waitFor } from '../../src/async.js';
 import { silentLogger } from '../../src/logger.js';
 import { newId } from '../../src/model/ids.js';
 import type { Task } from '../../src/model/task.js';
+import { nativeSpawnerPath } from '../../src/runtime/shell/native-spawner.js';
 import { ShellRuntime } from '../../src/runtime/shell/runtime.js';
 import { failureOf, isProcessAlive, recorder, runRuntimeContract } from '../contract/runtime.contract.js';
 
@@ -20,21 +21,28 @@ afterAll(async () => {
   await rm(tempDir, { recursive: true, force: true });
 });
 
-// The shell runtime starts processes from a spawner process by default; the same contract holds
+// The shell runtime starts processes from a spawner process by default (the native one where it
+// was built: see native-spawner.test.ts); the same contract holds with the Node.js spawner, and
 // when it starts them itself.
+runRuntimeContract(
+  'shell with the Node.js spawner',
+  async () => new ShellRuntime({ logger: silentLogger(), tempDir, progressIntervalMs: 20, spawner: 'node' }),
+  { leftovers: () => readdir(tempDir) },
+);
+
 runRuntimeContract(
   'shell without a spawner',
   async () => new ShellRuntime({ logger: silentLogger(), tempDir, progressIntervalMs: 20, spawner: false }),
   { leftovers: () => readdir(tempDir) },
 );
 
-/** The spawner: the child of this process running `spawnerMain`. */
+/** The default spawner: the child of this process running the native spawner where built, else `spawnerMain`. */
 function spawnerPid(): number | undefined {
   for (const tid of readdirSync(`/proc/${process.pid}/task`)) {
     const children = readFileSync(`/proc/${process.pid}/task/${tid}/children`, 'utf8').split(/\s+/).filter(Boolean);
     for (const pid of children.map(Number)) {
       try {
-        if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('spawnerMain')) return pid;
+        if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(nativeSpawnerPath() ?? 'spawnerMain')) return pid;
       } catch {
         // exited meanwhile
       }

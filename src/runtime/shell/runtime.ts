@@ -12,7 +12,7 @@ import {
 } from '../runtime.js';
 import { runProcessGroup } from './process-group.js';
 import { ProgressPoller } from '../progress.js';
-import { runFromSpawner, WorkdirError, type SpawnerExit } from './spawner.js';
+import { runFromSpawner, WorkdirError, type SpawnerExit, type SpawnerKind } from './spawner.js';
 import {
   checkFileName,
   createWorkdir,
@@ -45,10 +45,11 @@ export interface ShellRuntimeOptions {
   hostEnv?: { PATH?: string; HOME?: string };
   /**
    * Start processes from a small helper process (spawner.ts) rather than from this one, whose
-   * event loop each fork would otherwise block for milliseconds.
+   * event loop each fork would otherwise block for milliseconds: the native spawner where
+   * `npm run build` could compile it, else a Node.js one. `'node'` insists on the Node.js one.
    * @default true
    */
-  spawner?: boolean;
+  spawner?: boolean | 'node';
 }
 
 /** Fields a shell task cannot honour, with the word that agrees with each name. */
@@ -91,6 +92,7 @@ export class ShellRuntime implements Runtime {
   private readonly tempDir: string;
   private readonly hostEnv: Record<string, string>;
   private readonly useSpawner: boolean;
+  private readonly spawnerKind: SpawnerKind;
 
   constructor(options: ShellRuntimeOptions) {
     if (!options?.logger) throw new Error('ShellRuntime: option "logger" is required');
@@ -103,6 +105,7 @@ export class ShellRuntime implements Runtime {
     this.progressIntervalMs = options.progressIntervalMs ?? 1000;
     this.tempDir = options.tempDir ?? tmpdir();
     this.useSpawner = options.spawner !== false;
+    this.spawnerKind = options.spawner === 'node' ? 'node' : 'native';
     const host = options.hostEnv ?? { PATH: process.env.PATH, HOME: process.env.HOME };
     this.hostEnv = {};
     if (host.PATH !== undefined) this.hostEnv.PATH = host.PATH;
@@ -207,7 +210,7 @@ export class ShellRuntime implements Runtime {
     };
     try {
       return 'readResults' in workdir
-        ? await runFromSpawner({ ...command, workdir })
+        ? await runFromSpawner({ ...command, workdir }, this.spawnerKind)
         : await runProcessGroup({ ...command, cwd: workdir.dir });
     } catch (err) {
       // A work dir that cannot be created is the machine's problem, as it is without a spawner.

@@ -2,6 +2,7 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import type { GroupCommand, GroupExit } from './process-group.js';
 import { killGroup } from './process-group.js';
+import { encodeNativeRequest, nativeSpawnerPath } from './native-spawner.js';
 import { spawnerMain, type SpawnerReport, type SpawnerRequest } from './spawner-program.js';
 import type { PlannedWorkdir } from './workdir.js';
 
@@ -30,6 +31,9 @@ export class WorkdirError extends Error {}
  * process, so each fork costs what the machine allows, and it runs on another core while the
  * engine goes on with its work.
  *
+ * The helper is the native spawner (native-spawner.ts) where it was built, else a Node.js
+ * process running `spawnerMain`; both speak the same reports.
+ *
  * One helper per process, shared by every shell runtime in it and started on first use. It
  * kills the process groups of its runs and exits when this process goes away (its stdin closes).
  * If it dies, the runs in flight fail with a message saying so, their process groups are killed,
@@ -40,6 +44,9 @@ class Spawner {
   private readonly runs = new Map<number, Run>();
   private nextId = 1;
   private buffered = '';
+
+  /** `native`: the program at this path; `node`: `spawnerMain` in a Node.js process. */
+  constructor(private readonly native: string | undefined) {}
 
   run(cmd: SpawnerCommand): Promise<SpawnerExit> {
     if (cmd.signal.aborted) return Promise.resolve({ code: null, signal: null, aborted: true });
@@ -63,10 +70,8 @@ class Spawner {
 
   private started(): ChildProcessByStdio<Writable, Readable, null> {
     if (this.child) return this.child;
-    const child = spawn(process.execPath, ['-e', `(${spawnerMain.toString()})()`], {
-      stdio: ['pipe', 'pipe', 'inherit'],
-      env: {},
-    });
+    const [program, args] = this.native ? [this.native, []] : [process.execPath, ['-e', `(${spawnerMain.toString()})()`]];
+    const child = spawn(program, args, { stdio: ['pipe', 'pipe', 'inherit'], env: {} });
     this.child = child;
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => this.receive(chunk));
     child.stdin.on('error', () => {
@@ -94,7 +99,7 @@ class Spawner {
   }
 
   private send(request: SpawnerRequest, child = this.child): void {
-    child?.stdin.write(`${JSON.stringify(request)}\n`);
+    child?.stdin.write(this.native ? encodeNativeRequest(request) : `${JSON.stringify(request)}\n`);
   }
 
   private receive(chunk: string): void {
@@ -159,7 +164,10 @@ interface Run {
   onAbort: () => void;
 }
 
-let shared: Spawner | undefined;
+const shared = new Map<SpawnerKind, Spawner>();
+
+/** `native` falls back to `node` where the native spawner was not built. */
+export type SpawnerKind = 'native' | 'node';
 
 /**
  * Create `cmd.workdir`, then run `cmd` in it as `runProcessGroup` does (same guarantees), from the
@@ -167,7 +175,8 @@ let shared: Spawner | undefined;
  * `WorkdirError` when the work dir could not be created, or an `Error` when the process could not
  * be started or the spawner died meanwhile.
  */
-export function runFromSpawner(cmd: SpawnerCommand): Promise<SpawnerExit> {
-  shared ??= new Spawner();
-  return shared.run(cmd);
+export function runFromSpawner(cmd: SpawnerCommand, kind: SpawnerKind = 'native'): Promise<SpawnerExit> {
+  let spawner = shared.get(kind);
+  if (!spawner) shared.set(kind, (spawner = new Spawner(kind === 'native' ? nativeSpawnerPath() : undefined)));
+  return spawner.run(cmd);
 }
