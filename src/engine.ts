@@ -255,7 +255,16 @@ async function start(config: Config, mode: Mode, logger: Logger, closer: Closer,
     closer.add(() => coordinator.close());
     await coordinator.start();
 
-    const app = await buildApp({ datastore, broker, logger, version: VERSION, config, allowComposite: true, metrics });
+    const app = await buildApp({
+      datastore,
+      broker,
+      logger,
+      version: VERSION,
+      config,
+      allowComposite: true,
+      metrics,
+      submitJob: (job) => coordinator.submitJob(job),
+    });
     closer.add(() => app.close());
     const { host, port } = splitAddress(config.coordinator.address);
     for (const warning of securityWarnings(config, host)) logger.warn(warning);

@@ -46,6 +46,8 @@ export interface ApiOptions {
   allowComposite?: boolean;
   /** The process's counters (the coordinator's), added to the Prometheus text of `GET /metrics`. */
   metrics?: MetricsRegistry;
+  /** See `ApiContext.submitJob`. */
+  submitJob?: ApiContext['submitJob'];
 }
 
 type EndpointGroup = keyof Config['coordinator']['api']['endpoints'];
@@ -111,6 +113,7 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
     closing: closing.signal,
     authenticator,
     metrics: options.metrics,
+    submitJob: options.submitJob,
   };
   const endpoints = config.coordinator.api.endpoints;
   for (const [group, register] of ROUTE_GROUPS) {

@@ -10,7 +10,8 @@ import type { HandlerDeps } from './deps.js';
 import { completeTask } from './handlers/completed.js';
 import { failTask } from './handlers/error.js';
 import { handleHeartbeat } from './handlers/heartbeat.js';
-import { handleJobMessage } from './handlers/jobs.js';
+import { handleJobMessage, submitJob } from './handlers/jobs.js';
+import type { Job } from '../model/job.js';
 import { createLogsHandler } from './handlers/logs.js';
 import { handlePending } from './handlers/pending.js';
 import { handleProgress } from './handlers/progress.js';
@@ -126,6 +127,12 @@ export class Coordinator {
     await this.liveness?.close();
     await Promise.allSettled(this.subscriptions.map((s) => s.close()));
     this.state = 'closed';
+  }
+
+  /** Store and start a job submitted to this process's API (handlers/jobs.ts `submitJob`). */
+  async submitJob(job: Job): Promise<Job> {
+    if (this.state !== 'running') throw new UnavailableError('the coordinator is not running');
+    return submitJob(this.deps, job);
   }
 
   private async consume(queue: string, handle: (m: Message) => Promise<void> | undefined): Promise<void> {

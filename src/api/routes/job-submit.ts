@@ -15,9 +15,10 @@ import { jobView, summaryView } from '../views.js';
 import { waitForJobEnd } from '../wait.js';
 
 /**
- * `POST /jobs` (api spec §3.2): decode and validate the definition, store the job PENDING,
- * publish it to the `jobs` queue. With `wait`, answer with the finished job (redacted, unlike
- * Tork) once it is COMPLETED, FAILED or CANCELLED.
+ * `POST /jobs` (api spec §3.2): decode and validate the definition, then store and start it
+ * through this process's coordinator (`ctx.submitJob`), or store it PENDING and publish it to the
+ * `jobs` queue where there is none. With `wait`, answer with the finished job (redacted, unlike
+ * Tork) once it is COMPLETED, FAILED or CANCELLED; the job is watched before it is stored.
  */
 export function registerJobSubmitRoute(app: FastifyInstance, ctx: ApiContext): void {
   app.post('/jobs', async (request, reply) => {
@@ -26,14 +27,21 @@ export function registerJobSubmitRoute(app: FastifyInstance, ctx: ApiContext): v
     const waitMs = input.wait ? waitTimeoutMs(input.wait.timeout) : undefined;
     const job = toJob(input, { id: newId(), createdAt: new Date(), createdBy: creatorOf(request) });
     if (job.permissions) job.permissions = await resolvePermissions(ctx.datastore, job.permissions);
-    const anonymous = !job.createdBy;
-    await ctx.datastore.createJob(job);
-    job.createdBy = anonymous ? await ctx.datastore.guestUser() : await createdByOf(ctx, job.id);
-    const publish = (): Promise<void> => ctx.broker.publish(QUEUE.jobs, { kind: 'job', job });
+    // The answer without `wait` is the job as submitted: PENDING, as Tork answers.
+    const pending = { ...job };
+    const submit = async (): Promise<void> => {
+      if (ctx.submitJob) {
+        pending.createdBy = (await ctx.submitJob(job)).createdBy;
+        return;
+      }
+      await ctx.datastore.createJob(job);
+      pending.createdBy = job.createdBy = job.createdBy ? await createdByOf(ctx, job.id) : await ctx.datastore.guestUser();
+      await ctx.broker.publish(QUEUE.jobs, { kind: 'job', job });
+    };
 
     if (waitMs === undefined) {
-      await publish();
-      return sendJson(reply, 200, summaryView(ctx, job));
+      await submit();
+      return sendJson(reply, 200, summaryView(ctx, pending));
     }
     const finished = await waitForJobEnd({
       watcher: ctx.jobEnds,
@@ -41,7 +49,7 @@ export function registerJobSubmitRoute(app: FastifyInstance, ctx: ApiContext): v
       timeoutMs: waitMs,
       reply,
       closing: ctx.closing,
-      start: publish,
+      start: submit,
     });
     return sendJson(reply, 200, await jobView(ctx, finished));
   });

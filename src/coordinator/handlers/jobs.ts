@@ -46,6 +46,30 @@ export async function startJob(deps: HandlerDeps, jobId: string): Promise<void> 
   await handlePendingTasks(deps, effects);
 }
 
+/**
+ * A job submitted through the API of this process: stored and started (PENDING → SCHEDULED, its
+ * first task created and dispatched) in one transaction. `POST /jobs` used to store the job, then
+ * publish it to the `jobs` queue for `startJob`: a broker hop and a second transaction on the
+ * path of every job. The job is never stored PENDING; the API still answers with the PENDING
+ * summary (api spec §3.2), as it did when the start raced its answer. Returns the job as stored,
+ * its `createdBy` the whole user; `submitted` is left as it was.
+ */
+export async function submitJob(deps: HandlerDeps, submitted: Job): Promise<Job> {
+  const now = deps.now();
+  const job: Job = { ...submitted, state: 'SCHEDULED', startedAt: now, position: 1 };
+  const effects = new Effects();
+  await withTx(deps, effects, async (tx) => {
+    await tx.createJob(job);
+    // The events and webhooks carry the whole user, as `startJob`'s read of the job gave them.
+    job.createdBy = submitted.createdBy ? (await tx.findJob(job.id))?.createdBy : await tx.guestUser();
+    effects.jobState(job);
+    await createCurrentTask(tx, job, now, effects);
+  });
+  await effects.run(deps.broker, deps.metrics);
+  await handlePendingTasks(deps, effects);
+  return job;
+}
+
 /** Create the task at `job.position`, failing the job when its templates do not evaluate. */
 async function createCurrentTask(
   tx: HandlerDeps['ds'],
