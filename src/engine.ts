@@ -8,6 +8,7 @@ import { securityWarnings } from './api/auth/startup-checks.js';
 import type { Broker } from './broker/broker.js';
 import { InMemoryBroker } from './broker/inmemory.js';
 import type { Config } from './config/config.js';
+import type { JobEndWatcher } from './api/job-end-watcher.js';
 import { Coordinator, type CoordinatorOptions } from './coordinator/coordinator.js';
 import type { Datastore } from './datastore/datastore.js';
 import type { PostgresDatastore } from './datastore/postgres.js';
@@ -237,6 +238,8 @@ async function start(config: Config, mode: Mode, logger: Logger, closer: Closer,
     const redactor = createRedactor(config.middleware.job.redact);
     // One registry per process: the coordinator counts into it, `GET /metrics` renders it.
     const metrics = new MetricsRegistry();
+    // The API is built after the coordinator, which tells it of every job's end (below).
+    const api: { jobEnds?: JobEndWatcher } = {};
     const coordinator = new Coordinator({
       datastore,
       broker,
@@ -251,6 +254,7 @@ async function start(config: Config, mode: Mode, logger: Logger, closer: Closer,
       webhooks: tuning.webhooks,
       heartbeatIntervalMs: config.coordinator.heartbeatIntervalMs,
       liveness: { timeoutMs: config.coordinator.livenessTimeoutMs, concurrency: config.coordinator.queues.redeliveries },
+      jobEnded: (job) => api.jobEnds?.notify(job),
     });
     closer.add(() => coordinator.close());
     await coordinator.start();
@@ -265,6 +269,7 @@ async function start(config: Config, mode: Mode, logger: Logger, closer: Closer,
       metrics,
       submitJob: (job) => coordinator.submitJob(job),
     });
+    api.jobEnds = app.jobEnds;
     closer.add(() => app.close());
     const { host, port } = splitAddress(config.coordinator.address);
     for (const warning of securityWarnings(config, host)) logger.warn(warning);

@@ -1,6 +1,7 @@
 import type { Broker, Event, Subscription } from '../broker/broker.js';
 import { TOPIC } from '../broker/broker.js';
 import type { Job } from '../model/job.js';
+import { isJobTerminal } from '../model/states.js';
 
 type OnEnd = (job: Job) => void;
 
@@ -53,6 +54,19 @@ export class JobEndWatcher {
       throw err;
     }
     return stop;
+  }
+
+  /**
+   * A job of this process's coordinator ended (its change committed): tell its waiters now rather
+   * than when the event comes back from the broker. The event still comes, and finds no one, or
+   * a waiter already told (which ignores it).
+   */
+  notify(job: Job): void {
+    const set = this.waiters.get(job.id);
+    if (!set || !isJobTerminal(job.state)) return;
+    // Waiters get their own copy, as from the broker: the coordinator's goes on to be encoded.
+    const copy = structuredClone(job);
+    for (const onEnd of [...set]) onEnd(copy);
   }
 
   async close(): Promise<void> {

@@ -50,6 +50,8 @@ export interface CoordinatorOptions {
   webhooks?: Pick<WebhookDispatcherOptions, 'backoffMs' | 'pollMs' | 'timeoutMs' | 'maxAttempts'>;
   /** Where the coordinator's counters go (the API renders the same registry). @default a private one */
   metrics?: MetricsRegistry;
+  /** See `HandlerDeps.jobEnded`. */
+  jobEnded?: (job: Job) => void;
   now?: () => Date;
 }
 
@@ -83,6 +85,7 @@ export class Coordinator {
       later: (task, delayMs) => this.publishLater(task, delayMs),
       metrics: new CoordinatorMetrics(options.metrics),
       webhooksQueued: () => this.webhooks?.nudge(),
+      jobEnded: options.jobEnded,
     };
   }
 

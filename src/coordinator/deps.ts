@@ -1,6 +1,7 @@
 import type { Broker } from '../broker/broker.js';
 import type { Datastore } from '../datastore/datastore.js';
 import type { Logger } from '../logger.js';
+import type { Job } from '../model/job.js';
 import type { Redactor } from '../model/redact.js';
 import type { Task } from '../model/task.js';
 import type { CoordinatorMetrics } from './metrics.js';
@@ -16,6 +17,11 @@ export interface HandlerDeps {
   later: (task: Task, delayMs: number) => void;
   /** Counts for `GET /metrics`, fed by `Effects.run` after each commit. */
   metrics: CoordinatorMetrics;
+  /**
+   * Told of each job that reached a terminal state, once committed: the API of this process
+   * (`JobEndWatcher.notify`), whose waiting submits need not wait for the broker's event.
+   */
+  jobEnded?: (job: Job) => void;
   /** Called after a commit that queued webhook deliveries, so they go out without waiting for a poll. */
   webhooksQueued?: () => void;
 }

@@ -2,6 +2,8 @@ import type { Broker, Event, Message, PublishOptions } from '../broker/broker.js
 import { QUEUE, TOPIC, nodeQueue } from '../broker/broker.js';
 import type { Job } from '../model/job.js';
 import type { Task } from '../model/task.js';
+import { isJobTerminal } from '../model/states.js';
+import type { HandlerDeps } from './deps.js';
 import type { CoordinatorMetrics } from './metrics.js';
 
 type Action = (broker: Broker) => Promise<void>;
@@ -12,7 +14,9 @@ type Action = (broker: Broker) => Promise<void>;
  * published for a change that rolled back ("publish after commit").
  */
 export class Effects {
+  /** Messages for queues (work for a worker or a coordinator), then events for observers. */
   private readonly actions: Action[] = [];
+  private readonly events: Action[] = [];
   /** Tasks to hand to the pending handler in this process instead of a broker hop. */
   readonly pendingTasks: Task[] = [];
   /** Tasks whose retry waits (ms) before it is published to `pending`. */
@@ -23,7 +27,7 @@ export class Effects {
   }
 
   event(topic: string, event: Event): void {
-    this.actions.push((broker) => broker.publishEvent(topic, event));
+    this.events.push((broker) => broker.publishEvent(topic, event));
   }
 
   /** What to count once committed (`run`). */
@@ -32,9 +36,13 @@ export class Effects {
   /** Job and task changes for the webhook outbox, written inside the same transaction. */
   readonly changes: Array<{ event: 'job.StateChange' | 'job.Progress'; job: Job } | { event: 'task.StateChange' | 'task.Progress'; task: Task }> = [];
 
+  /** Jobs that reached a terminal state, for `HandlerDeps.jobEnded`. */
+  private readonly ended: Job[] = [];
+
   /** Announce a job's new state on `job.<state>` (wait-mode submits, webhooks, live UIs). */
   jobState(job: Job): void {
     this.event(`job.${job.state.toLowerCase()}`, { kind: 'job', job });
+    if (isJobTerminal(job.state)) this.ended.push(job);
     this.changes.push({ event: 'job.StateChange', job });
     this.observations.push((m) => m.jobChanged(job));
   }
@@ -85,10 +93,21 @@ export class Effects {
     this.publish(QUEUE.jobs, { kind: 'job', job, restart: true });
   }
 
-  /** Publish what was collected, and count it. Call only after the transaction committed. */
-  async run(broker: Broker, metrics?: CoordinatorMetrics): Promise<void> {
-    if (metrics) for (const observe of this.observations.splice(0)) observe(metrics);
-    for (const action of this.actions) await action(broker);
+  /**
+   * Publish what was collected, and count it. Call only after the transaction committed.
+   *
+   * The publishes start together, queue messages first, then events, each kind in the order
+   * collected (each channel keeps it), rather than each after the confirmation of the one before:
+   * a task sent to a worker does not wait behind the events of its scheduling, nor an event for
+   * RabbitMQ to write a task to disk. Nothing orders events against queue messages: they go to
+   * different consumers.
+   * A waiting `POST /jobs` of this process hears of its job's end at once (`jobEnded`), before
+   * the event has gone through the broker and back.
+   */
+  async run(deps: Pick<HandlerDeps, 'broker' | 'metrics' | 'jobEnded'>): Promise<void> {
+    for (const observe of this.observations.splice(0)) observe(deps.metrics);
+    for (const job of this.ended.splice(0)) deps.jobEnded?.(job);
+    await Promise.all([...this.actions, ...this.events].map((action) => action(deps.broker)));
   }
 }
 

@@ -49,7 +49,7 @@ export async function recoverInFlightWork(deps: HandlerDeps): Promise<void> {
   }
   count += await resumeStalledJobs(deps, effects);
   count += await cancelOrphanedSubJobs(deps, effects);
-  await effects.run(broker, deps.metrics);
+  await effects.run(deps);
   await handlePendingTasks(deps, effects);
   if (count > 0) logger.info({ count }, 'recovered in-flight work');
 }

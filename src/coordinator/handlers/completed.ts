@@ -49,7 +49,7 @@ export async function completeTask(deps: HandlerDeps, message: Task): Promise<vo
     }
     await advanceJob(tx, task, now, effects, startedHere);
   });
-  await effects.run(deps.broker, deps.metrics);
+  await effects.run(deps);
   await handlePendingTasks(deps, effects);
 }
 

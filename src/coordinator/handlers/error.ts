@@ -62,7 +62,7 @@ export async function failTask(deps: HandlerDeps, message: Task): Promise<void> 
     }
     await failJob(tx, job.id, task.error, now, effects);
   });
-  await effects.run(deps.broker, deps.metrics);
+  await effects.run(deps);
   await handlePendingTasks(deps, effects);
 }
 

@@ -42,7 +42,7 @@ export async function startJob(deps: HandlerDeps, jobId: string): Promise<void> 
     effects.jobState(job);
     await createCurrentTask(tx, job, now, effects);
   });
-  await effects.run(deps.broker, deps.metrics);
+  await effects.run(deps);
   await handlePendingTasks(deps, effects);
 }
 
@@ -65,7 +65,7 @@ export async function submitJob(deps: HandlerDeps, submitted: Job): Promise<Job>
     effects.jobState(job);
     await createCurrentTask(tx, job, now, effects);
   });
-  await effects.run(deps.broker, deps.metrics);
+  await effects.run(deps);
   await handlePendingTasks(deps, effects);
   return job;
 }
@@ -102,7 +102,7 @@ export async function cancelJob(deps: HandlerDeps, jobId: string): Promise<void>
     effects.jobState(job);
     await settleParentTask(tx, job, deps.now(), effects);
   });
-  await effects.run(deps.broker, deps.metrics);
+  await effects.run(deps);
 }
 
 /**
@@ -138,6 +138,6 @@ export async function restartJob(deps: HandlerDeps, jobId: string): Promise<void
     else if (outcome === 'done') await advanceJob(tx, { ...current!, state: 'COMPLETED' }, now, effects);
     else if (outcome !== 'resumed') await failJob(tx, job.id, outcome.error, now, effects);
   });
-  await effects.run(deps.broker, deps.metrics);
+  await effects.run(deps);
   await handlePendingTasks(deps, effects);
 }

@@ -26,5 +26,5 @@ export async function handleProgress(deps: HandlerDeps, message: Task): Promise<
     });
     effects.jobProgress(job);
   });
-  await effects.run(deps.broker, deps.metrics);
+  await effects.run(deps);
 }

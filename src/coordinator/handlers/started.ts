@@ -38,7 +38,7 @@ export async function handleStarted(deps: HandlerDeps, message: Task): Promise<v
     if (jobState === 'SCHEDULED') await promoteJob(tx, message.jobId!, effects, jobState);
     if (task.state === 'RUNNING') effects.taskState(task);
   });
-  await effects.run(deps.broker, deps.metrics);
+  await effects.run(deps);
 }
 
 async function updateTaskIfExists(tx: Datastore, id: string, modify: Modify<Task>): Promise<Task | undefined> {

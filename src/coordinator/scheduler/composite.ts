@@ -56,7 +56,7 @@ export async function scheduleCompositeTask(deps: HandlerDeps, job: Job, task: T
     }
     if (broken) await finishParent(deps, tx, parent, { error: broken.error }, effects);
   });
-  await effects.run(deps.broker, deps.metrics);
+  await effects.run(deps);
   await handlePendingTasks(deps, effects);
 }
 

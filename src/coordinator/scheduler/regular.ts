@@ -42,5 +42,5 @@ export async function scheduleRegularTask(deps: HandlerDeps, job: Job, task: Tas
     return;
   }
   effects.publish(stored.queue!, { kind: 'task', task: stored }, { priority: stored.priority ?? 0 });
-  await effects.run(deps.broker, deps.metrics);
+  await effects.run(deps);
 }
