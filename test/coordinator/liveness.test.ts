@@ -7,12 +7,11 @@ import type { Message } from '../../src/broker/broker.js';
 import { InMemoryBroker } from '../../src/broker/inmemory.js';
 import type { HandlerDeps } from '../../src/coordinator/deps.js';
 import { LivenessMonitor, TOO_MANY_REDELIVERIES } from '../../src/coordinator/liveness.js';
-import { CoordinatorMetrics } from '../../src/coordinator/metrics.js';
 import { SqliteDatastore } from '../../src/datastore/sqlite.js';
 import { silentLogger } from '../../src/logger.js';
+import { handlerDeps } from '../helpers/handler-deps.js';
 import { newId, newNodeId } from '../../src/model/ids.js';
 import type { Job } from '../../src/model/job.js';
-import { createRedactor } from '../../src/model/redact.js';
 import type { Task } from '../../src/model/task.js';
 
 const NOW = new Date('2030-06-01T12:00:00Z');
@@ -33,15 +32,7 @@ describe('liveness: worker leases and lost work', () => {
     broker = new InMemoryBroker({ logger: silentLogger() });
     sent = [];
     await broker.subscribe('default', async (m) => void sent.push(m));
-    const deps: HandlerDeps = {
-      ds,
-      broker,
-      logger: silentLogger(),
-      redactor: createRedactor({ enabled: true }),
-      now: () => NOW,
-      later: () => undefined,
-      metrics: new CoordinatorMetrics(),
-    };
+    const deps: HandlerDeps = handlerDeps(ds, broker, NOW);
     monitor = new LivenessMonitor(deps, { timeoutMs: LEASE_MS, sweepIntervalMs: 60_000 });
   });
   afterEach(async () => {

@@ -7,14 +7,13 @@ import { QUEUE, type Event, type Message } from '../../src/broker/broker.js';
 import { InMemoryBroker } from '../../src/broker/inmemory.js';
 import type { HandlerDeps } from '../../src/coordinator/deps.js';
 import { submitJob } from '../../src/coordinator/handlers/jobs.js';
-import { CoordinatorMetrics } from '../../src/coordinator/metrics.js';
 import { SqliteDatastore } from '../../src/datastore/sqlite.js';
 import { toJob } from '../../src/input/to-model.js';
 import { parseJob } from '../../src/input/validate.js';
 import { silentLogger } from '../../src/logger.js';
+import { handlerDeps } from '../helpers/handler-deps.js';
 import { newId } from '../../src/model/ids.js';
 import type { Job } from '../../src/model/job.js';
-import { createRedactor } from '../../src/model/redact.js';
 
 const NOW = new Date('2030-06-01T12:00:00Z');
 
@@ -39,15 +38,7 @@ describe('submitJob: store and start a job at once', () => {
     await broker.subscribe('default', async (m) => void dispatched.push(m));
     await broker.subscribe(QUEUE.jobs, async (m) => void queuedJobs.push(m));
     await broker.subscribeEvents('job.*', (topic, event) => void events.push({ topic, event }));
-    deps = {
-      ds,
-      broker,
-      logger: silentLogger(),
-      redactor: createRedactor({ enabled: true }),
-      now: () => NOW,
-      later: () => undefined,
-      metrics: new CoordinatorMetrics(),
-    };
+    deps = handlerDeps(ds, broker, NOW);
   });
   afterEach(async () => {
     await broker.close();

@@ -1,29 +1,21 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
 import { newId } from '../../src/model/ids.js';
 import type { Task } from '../../src/model/task.js';
 import { encodeNativeRequest, nativeSpawnerPath } from '../../src/runtime/shell/native-spawner.js';
 import { ShellRuntime } from '../../src/runtime/shell/runtime.js';
+import { useTempDir } from '../helpers/temp-dir.js';
 import { failureOf, recorder } from '../contract/runtime.contract.js';
 
 // The runtime contract runs against the native spawner in shell.test.ts (the default spawner);
 // these are the parts of it that only the native program can get wrong: its request encoding
 // and its own UTF-8 handling of output.
 
-let tempDir: string;
-
-beforeAll(async () => {
-  tempDir = await mkdtemp(join(tmpdir(), 'drover-native-spawner-test-'));
-  await chmod(tempDir, 0o711);
-});
-afterAll(async () => {
-  await rm(tempDir, { recursive: true, force: true });
-});
+const temp = useTempDir('drover-native-spawner-test-');
 
 const hasCompiler = spawnSync(process.env.CC || 'cc', ['--version'], { stdio: 'ignore' }).status === 0;
 
@@ -43,7 +35,7 @@ function nativeSpawners(): number[] {
 }
 
 describe('native spawner', () => {
-  const shell = () => new ShellRuntime({ logger: silentLogger(), tempDir, progressIntervalMs: 20 });
+  const shell = () => new ShellRuntime({ logger: silentLogger(), tempDir: temp.path, progressIntervalMs: 20 });
   const run = (task: Partial<Task>, rec = recorder()) =>
     shell().run({ id: newId(), name: 'native', ...task }, { signal: new AbortController().signal, io: rec.io });
 
@@ -63,7 +55,7 @@ describe('native spawner', () => {
       files: { 'my file': tricky, 'sub/dir/x': `|${tricky}` },
     });
     expect(result.result).toBe(`${tricky}|${tricky}|${tricky}`);
-    expect(await readdir(tempDir)).toEqual([]);
+    expect(await readdir(temp.path)).toEqual([]);
   });
 
   it('keeps a character whose bytes come in two writes whole, and replaces invalid bytes', async () => {
@@ -75,14 +67,14 @@ describe('native spawner', () => {
   });
 
   it('reports a command that cannot be started as Node.js does', async () => {
-    const runtime = new ShellRuntime({ logger: silentLogger(), tempDir, cmd: ['no-such-shell-native'] });
+    const runtime = new ShellRuntime({ logger: silentLogger(), tempDir: temp.path, cmd: ['no-such-shell-native'] });
     const failure = await failureOf(runtime.run({ id: newId(), name: 'x', run: 'true' }, { signal: new AbortController().signal, io: recorder().io }));
     expect(failure.message).toBe('error starting no-such-shell-native: spawn no-such-shell-native ENOENT');
-    expect(await readdir(tempDir)).toEqual([]);
+    expect(await readdir(temp.path)).toEqual([]);
   });
 
   it('reports a work dir it cannot create as a machine error, not a task failure', async () => {
-    const runtime = new ShellRuntime({ logger: silentLogger(), tempDir: join(tempDir, 'missing', 'deeper') });
+    const runtime = new ShellRuntime({ logger: silentLogger(), tempDir: join(temp.path, 'missing', 'deeper') });
     const err = await runtime.run({ id: newId(), name: 'x', run: 'true' }, { signal: new AbortController().signal, io: recorder().io }).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/^ENOENT: no such file or directory, mkdir '.*drover-/);
   });

@@ -1,30 +1,21 @@
-import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
 import { newId } from '../../src/model/ids.js';
 import type { Task } from '../../src/model/task.js';
 import { TaskCancelled } from '../../src/runtime/runtime.js';
 import { ShellRuntime, type ShellRuntimeOptions } from '../../src/runtime/shell/runtime.js';
+import { useTempDir } from '../helpers/temp-dir.js';
 import { failureOf, recorder, runRuntimeContract } from '../contract/runtime.contract.js';
 
-let tempDir: string;
-
-beforeAll(async () => {
-  tempDir = await mkdtemp(join(tmpdir(), 'drover-shell-test-'));
-  // A task run as another user must be able to reach its work dir, as it can under /tmp.
-  await chmod(tempDir, 0o711);
-});
-afterAll(async () => {
-  await rm(tempDir, { recursive: true, force: true });
-});
+const temp = useTempDir('drover-shell-test-');
 
 runRuntimeContract(
   'shell',
-  async () => new ShellRuntime({ logger: silentLogger(), tempDir, progressIntervalMs: 20 }),
+  async () => new ShellRuntime({ logger: silentLogger(), tempDir: temp.path, progressIntervalMs: 20 }),
   {
-    leftovers: () => readdir(tempDir),
+    leftovers: () => readdir(temp.path),
   },
 );
 
@@ -38,7 +29,7 @@ describe('shell runtime', () => {
   });
 
   const shell = (options: Partial<ShellRuntimeOptions> = {}): ShellRuntime =>
-    new ShellRuntime({ logger: silentLogger(), tempDir, progressIntervalMs: 20, ...options });
+    new ShellRuntime({ logger: silentLogger(), tempDir: temp.path, progressIntervalMs: 20, ...options });
   const task = (fields: Partial<Task>): Task => ({ id: newId(), name: 'shell', ...fields });
   const run = (t: Task, runtime = shell(), rec = recorder()) =>
     runtime.run(t, { signal: controller.signal, io: rec.io });
@@ -87,7 +78,7 @@ describe('shell runtime', () => {
     it(`fails a task with the file name ${JSON.stringify(name)}`, async () => {
       const failure = await failureOf(run(task({ files: { [name]: 'x' }, run: 'true' })));
       expect(failure.message).toBe(message);
-      expect(await readdir(tempDir)).toEqual([]);
+      expect(await readdir(temp.path)).toEqual([]);
     });
   }
 
@@ -132,7 +123,7 @@ describe('shell runtime', () => {
   it('fails with a clear message when the command cannot be started', async () => {
     const failure = await failureOf(run(task({ run: 'true' }), shell({ cmd: ['no-such-shell-xyz', '-c'] })));
     expect(failure.message).toBe('error starting no-such-shell-xyz: spawn no-such-shell-xyz ENOENT');
-    expect(await readdir(tempDir)).toEqual([]);
+    expect(await readdir(temp.path)).toEqual([]);
   });
 
   it('names the signal that killed a task', async () => {
@@ -142,7 +133,7 @@ describe('shell runtime', () => {
   });
 
   it('fails its health check when the temp dir is missing', async () => {
-    await expect(shell({ tempDir: join(tempDir, 'missing') }).healthCheck()).rejects.toThrow(/ENOENT/);
+    await expect(shell({ tempDir: join(temp.path, 'missing') }).healthCheck()).rejects.toThrow(/ENOENT/);
   });
 
   it('rejects a constructor call without a logger, naming the option', () => {
@@ -161,6 +152,6 @@ describe('shell runtime', () => {
       shell({ uid: 65534, gid: 65534 }),
     );
     expect(result.result).toBe('65534:65534:read me');
-    expect(await readdir(tempDir)).toEqual([]);
+    expect(await readdir(temp.path)).toEqual([]);
   });
 });

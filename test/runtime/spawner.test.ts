@@ -1,39 +1,30 @@
 import { readFileSync, readdirSync } from 'node:fs';
-import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readdir } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../src/async.js';
 import { silentLogger } from '../../src/logger.js';
 import { newId } from '../../src/model/ids.js';
 import type { Task } from '../../src/model/task.js';
 import { nativeSpawnerPath } from '../../src/runtime/shell/native-spawner.js';
 import { ShellRuntime } from '../../src/runtime/shell/runtime.js';
+import { useTempDir } from '../helpers/temp-dir.js';
 import { failureOf, isProcessAlive, recorder, runRuntimeContract } from '../contract/runtime.contract.js';
 
-let tempDir: string;
-
-beforeAll(async () => {
-  tempDir = await mkdtemp(join(tmpdir(), 'drover-spawner-test-'));
-  await chmod(tempDir, 0o711);
-});
-afterAll(async () => {
-  await rm(tempDir, { recursive: true, force: true });
-});
+const temp = useTempDir('drover-spawner-test-');
 
 // The shell runtime starts processes from a spawner process by default (the native one where it
 // was built: see native-spawner.test.ts); the same contract holds with the Node.js spawner, and
 // when it starts them itself.
 runRuntimeContract(
   'shell with the Node.js spawner',
-  async () => new ShellRuntime({ logger: silentLogger(), tempDir, progressIntervalMs: 20, spawner: 'node' }),
-  { leftovers: () => readdir(tempDir) },
+  async () => new ShellRuntime({ logger: silentLogger(), tempDir: temp.path, progressIntervalMs: 20, spawner: 'node' }),
+  { leftovers: () => readdir(temp.path) },
 );
 
 runRuntimeContract(
   'shell without a spawner',
-  async () => new ShellRuntime({ logger: silentLogger(), tempDir, progressIntervalMs: 20, spawner: false }),
-  { leftovers: () => readdir(tempDir) },
+  async () => new ShellRuntime({ logger: silentLogger(), tempDir: temp.path, progressIntervalMs: 20, spawner: false }),
+  { leftovers: () => readdir(temp.path) },
 );
 
 /** The default spawner: the child of this process running the native spawner where built, else `spawnerMain`. */
@@ -52,7 +43,7 @@ function spawnerPid(): number | undefined {
 }
 
 describe('shell runtime spawner', () => {
-  const shell = () => new ShellRuntime({ logger: silentLogger(), tempDir, progressIntervalMs: 20 });
+  const shell = () => new ShellRuntime({ logger: silentLogger(), tempDir: temp.path, progressIntervalMs: 20 });
   const task = (run: string): Task => ({ id: newId(), name: 'spawned', run });
 
   it('starts task processes from a helper process, not from the engine', async () => {
@@ -74,7 +65,7 @@ describe('shell runtime spawner', () => {
     expect(result).toEqual({ result: 'done', exitCode: 0 });
     expect(rec.output()).toBe('hello\n');
     expect(rec.progress).toEqual([42]);
-    expect(await readdir(tempDir)).toEqual([]);
+    expect(await readdir(temp.path)).toEqual([]);
   });
 
   it('fails the running task when the spawner dies, kills its processes, and starts a new spawner for the next', async () => {
@@ -88,7 +79,7 @@ describe('shell runtime spawner', () => {
     const failure = await failureOf(running);
     expect(failure.message).toBe('error starting bash: the shell spawner exited (SIGKILL)');
     await waitFor(() => !isProcessAlive(leader), { message: 'the task process to be killed' });
-    expect(await readdir(tempDir)).toEqual([]);
+    expect(await readdir(temp.path)).toEqual([]);
 
     const next = await runtime.run(task('echo -n again > "$TORK_OUTPUT"'), { signal: new AbortController().signal, io: recorder().io });
     expect(next.result).toBe('again');
