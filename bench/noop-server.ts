@@ -6,6 +6,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import type * as App from '../src/api/app.js';
+import type { JobEndWatcher } from '../src/api/job-end-watcher.js';
 import type * as InMemory from '../src/broker/inmemory.js';
 import type * as Load from '../src/config/load.js';
 import type * as CoordinatorModule from '../src/coordinator/coordinator.js';
@@ -34,6 +35,9 @@ const worker = new Worker({ broker, runtime: new NoopRuntime(), logger, version:
 await worker.start();
 const datastore = new SqliteDatastore({ path: config.datastore.sqlite.path, logger });
 await datastore.migrate();
+// As engine.ts wires them: submits start their job through the coordinator, which tells the
+// API of each job's end.
+const api: { jobEnds?: JobEndWatcher } = {};
 const coordinator = new Coordinator({
   datastore,
   broker,
@@ -42,9 +46,11 @@ const coordinator = new Coordinator({
   version: VERSION,
   queues: { ...config.coordinator.queues },
   recoverOnStart: true,
+  jobEnded: (job) => api.jobEnds?.notify(job),
 });
 await coordinator.start();
-const app = await buildApp({ datastore, broker, logger, version: VERSION, config });
+const app = await buildApp({ datastore, broker, logger, version: VERSION, config, submitJob: (job) => coordinator.submitJob(job) });
+api.jobEnds = app.jobEnds;
 await app.listen({ host: '127.0.0.1', port: 0 });
 const { port } = app.server.address() as AddressInfo;
 logger.info({ url: `http://127.0.0.1:${port}` }, 'drover listening');
