@@ -38,13 +38,18 @@ export function client(baseUrl: string) {
     /** Wait until the job is in one of `states`, and return it. */
     waitForJob: async (id: string, states: string[] = ['COMPLETED', 'FAILED', 'CANCELLED'], timeoutMs = 20_000) => {
       let last: any;
-      return waitFor(
-        async () => {
-          last = (await api.get(`/jobs/${id}`)).body;
-          return states.includes(last?.state) ? last : undefined;
-        },
-        { timeoutMs, message: `job ${id} to reach ${states.join('/')} (last: ${JSON.stringify(last?.state)})` },
-      );
+      try {
+        return await waitFor(
+          async () => {
+            last = (await api.get(`/jobs/${id}`)).body;
+            return states.includes(last?.state) ? last : undefined;
+          },
+          { timeoutMs, message: `job ${id} to reach ${states.join('/')}` },
+        );
+      } catch (err) {
+        // The state seen last, known only now (a message built before the wait would not have it).
+        throw new Error(`${(err as Error).message} (last: ${JSON.stringify(last?.state)})`, { cause: err });
+      }
     },
   };
   return api;
