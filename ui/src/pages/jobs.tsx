@@ -136,8 +136,11 @@ export default function Jobs() {
       }
       return { ...p, items };
     });
-    setFreshCount(fresh.current.size);
   };
+  // The updater above runs when React renders, which may be after `onJobs` returned: the count
+  // is read once it has run. (Read right after `setPage`, it missed the jobs of a batch whenever
+  // React deferred the updater, and a new job whose events all came in one batch got no pill.)
+  useEffect(() => setFreshCount(fresh.current.size), [page]);
   useLive(
     { lists: ['jobs'], cursor: page?.cursor, enabled: !!page },
     { job: onJobs, reset: () => load(), poll: () => load(true) },
