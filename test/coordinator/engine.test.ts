@@ -37,7 +37,8 @@ tasks:
     await waitFor(() => existsSync(pids) && readFileSync(pids, 'utf8').trim().split(' ').length === 2, { message: 'pids file' });
     const [shell, child] = readFileSync(pids, 'utf8').trim().split(' ').map(Number) as [number, number];
     expect(isAlive(shell) && isAlive(child)).toBe(true);
-    expect((await t.api.get(`/jobs/${id}`)).body.state).toBe('RUNNING');
+    // A task is reported started once it has run for STARTED_DELAY_MS: the pids can come sooner.
+    expect((await t.api.waitForJob(id, ['RUNNING'])).state).toBe('RUNNING');
 
     const cancel = await t.api.put(`/jobs/${id}/cancel`);
     expect(cancel.status).toBe(200);
