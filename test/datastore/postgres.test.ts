@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PostgresDatastore } from '../../src/datastore/postgres.js';
 import { UnavailableError } from '../../src/errors.js';
+import type { Job } from '../../src/model/job.js';
 import { runDatastoreContract } from '../contract/datastore.contract.js';
 import { adminQuery, dropSchemas, newSchemaName, POSTGRES_URL } from '../helpers/postgres.js';
 import { makeJob, makeTask } from './contract/fixtures.js';
@@ -13,7 +14,10 @@ import { makeJob, makeTask } from './contract/fixtures.js';
 const MIGRATIONS = ['0001_initial', '0002_locks_and_webhooks', '0003_jobs_creation_order'];
 const schemas: string[] = [];
 
-function open(schema = newSchemaName(), extra: { applicationName?: string; dsn?: string } = {}): PostgresDatastore {
+function open(
+  schema = newSchemaName(),
+  extra: { applicationName?: string; dsn?: string; encryptionKey?: string } = {},
+): PostgresDatastore {
   schemas.push(schema);
   return new PostgresDatastore({ dsn: extra.dsn ?? POSTGRES_URL, schema, maxConnections: 5, ...extra });
 }
@@ -134,29 +138,61 @@ describe('postgres datastore', () => {
     }
   });
 
-  it('locks a task after its job, so transactions changing both in either order never deadlock', async () => {
-    const ds = await openMigrated();
+  it('orders the locks of two coordinators changing a task and its job in either order, so neither deadlocks', async () => {
+    // Two datastores (two pools) are two coordinators: their transactions really run at once.
+    const schema = newSchemaName();
+    const a = open(schema);
+    await a.migrate();
+    const b = open(schema);
     try {
       const job = makeJob({ state: 'RUNNING', progress: 0 });
       const task = makeTask(job, { state: 'RUNNING', progress: 0 });
-      await ds.createJob(job);
-      await ds.createTask(task);
-      const pause = () => new Promise((resolve) => setTimeout(resolve, 5));
+      await a.createJob(job);
+      await a.createTask(task);
+      const pause = () => new Promise((resolve) => setTimeout(resolve, 2));
       const taskThenJob = () =>
-        ds.transaction(async (tx) => {
+        a.transaction(async (tx) => {
           await tx.updateTask(task.id!, (t) => void (t.progress = (t.progress ?? 0) + 1));
           await pause();
           await tx.updateJob(job.id, (j) => void (j.progress = (j.progress ?? 0) + 1));
         });
       const jobThenTask = () =>
-        ds.transaction(async (tx) => {
+        b.transaction(async (tx) => {
           await tx.updateJob(job.id, (j) => void (j.progress = (j.progress ?? 0) + 1));
           await pause();
           await tx.updateTask(task.id!, (t) => void (t.progress = (t.progress ?? 0) + 1));
         });
-      await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? taskThenJob() : jobThenTask())));
-      expect((await ds.getJob(job.id)).progress).toBe(8);
-      expect((await ds.getTask(task.id!)).progress).toBe(8);
+      // Each datastore runs one transaction at a time: 10 rounds of one against the other.
+      for (let round = 0; round < 10; round++) await Promise.all([taskThenJob(), jobThenTask()]);
+      expect((await a.getJob(job.id)).progress).toBe(20);
+      expect((await b.getTask(task.id!)).progress).toBe(20);
+    } finally {
+      await b.close();
+      await a.close();
+    }
+  });
+
+  it('opens the sealed secrets of a job read beside its task under lock', async () => {
+    const schema = newSchemaName();
+    const ds = open(schema, { encryptionKey: 'correct horse battery staple' });
+    try {
+      await ds.migrate();
+      const job = makeJob({ state: 'SCHEDULED', secrets: { token: 's3cret' } });
+      const task = makeTask(job, { state: 'SCHEDULED' });
+      await ds.createJob(job);
+      await ds.createTask(task);
+      let seen: Job['secrets'];
+      await ds.transaction(async (tx) => {
+        await tx.updateTask(task.id!, (t) => void (t.state = 'RUNNING'));
+        await tx.updateJob(job.id, (j) => {
+          seen = j.secrets;
+          j.state = 'RUNNING';
+        });
+      });
+      expect(seen).toEqual({ token: 's3cret' });
+      expect(await ds.getJob(job.id)).toMatchObject({ state: 'RUNNING', secrets: { token: 's3cret' } });
+      const [stored] = await adminQuery(`select secrets from "${schema}".jobs where id = $1`, [job.id]);
+      expect(JSON.stringify(stored)).not.toContain('s3cret');
     } finally {
       await ds.close();
     }

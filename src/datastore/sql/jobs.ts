@@ -6,6 +6,7 @@ import type { JobQuery, Modify } from '../datastore.js';
 import type { SqlCapabilities } from './capabilities.js';
 import { changedColumns } from './columns.js';
 import { pageBounds, pageOf } from './paging.js';
+import type { LockedJobs } from './locked-jobs.js';
 import { jobFromRow, jobSummaryFromRow, jobToRow, jobUpdateToRow, type JobRow } from './records.js';
 import { reusableQuery } from './reusable-query.js';
 import { parseSearch } from './search.js';
@@ -57,7 +58,8 @@ export const SUMMARY_COLUMNS = [
   'jobs.secrets',
 ] as const;
 
-const FULL_COLUMNS = [...SUMMARY_COLUMNS, 'jobs.details', 'jobs.has_perms'] as const;
+/** The `jobs` columns of a whole job (also read by `tasks.ts`, with a task under lock). */
+export const FULL_COLUMNS = [...SUMMARY_COLUMNS, 'jobs.details', 'jobs.has_perms'] as const;
 
 /** Insert a job with its tags and permissions. Run inside a transaction. */
 export async function insertJob(db: Db, job: Job, creatorId: string | null): Promise<void> {
@@ -106,7 +108,8 @@ export async function selectJob(db: Db, caps: SqlCapabilities, id: string): Prom
 }
 
 /**
- * Read a job under lock, apply `modify`, write back the columns that changed (see
+ * Read a job under lock (or take the row this transaction already holds locked, from `locked`),
+ * apply `modify`, write back the columns that changed (see
  * `jobUpdateToRow` for what an update can change) and re-index its tags if they changed. Returns
  * the job as written, or undefined when there is no such job. Run inside a transaction.
  */
@@ -115,14 +118,17 @@ export async function modifyJob(
   caps: SqlCapabilities,
   id: string,
   modify: Modify<Job>,
+  locked?: LockedJobs,
 ): Promise<Job | undefined> {
-  const row = await selectJobRow(db, caps, id, true);
+  const row = locked?.get(id) ?? (await selectJobRow(db, caps, id, true));
   if (!row) return undefined;
   const [job] = await withPermissions(db, [row]);
   await modify(job!);
   job!.id = id;
   const changed = changedColumns(row, jobUpdateToRow(job!));
   if (changed) await db.updateTable('jobs').set(changed).where('id', '=', id).execute();
+  // The columns written are in the form the table holds them: the merge is the row as stored now.
+  locked?.remember(changed ? ({ ...row, ...changed } as JobRow) : row);
   if (changed?.tags !== undefined) {
     await db.deleteFrom('job_tags').where('job_id', '=', id).execute();
     await insertTags(db, id, job!.tags);

@@ -120,7 +120,7 @@ export class SealedColumnsPlugin implements KyselyPlugin {
       const clear = this.cipher?.open(value);
       if (clear === undefined) {
         // Free-text columns may hold a clear value that merely starts like a sealed one.
-        if (!JSON_COLUMNS.has(name)) continue;
+        if (!JSON_COLUMNS.has(unprefixed(name))) continue;
         throw new Error(
           this.cipher
             ? `column ${name} holds a value sealed under another key: check datastore.encryption.key`
@@ -132,6 +132,12 @@ export class SealedColumnsPlugin implements KyselyPlugin {
     }
     return copy;
   }
+}
+
+/** A column as a query may return it under a prefix (`j__secrets`: tasks.ts reads a job's beside its task's). */
+function unprefixed(name: string): string {
+  const at = name.lastIndexOf('__');
+  return at < 0 ? name : name.slice(at + 2);
 }
 
 type SealedColumns = Readonly<Record<string, SealedKind | undefined>>;

@@ -37,6 +37,7 @@ import { countActiveStates } from './state-counts.js';
 import { SealedColumnsPlugin } from './sealed-columns.js';
 import type { Database } from './tables.js';
 import * as tasks from './tasks.js';
+import { LockedJobs } from './locked-jobs.js';
 import { TransactionBatcher } from './transaction-batcher.js';
 import * as uiReads from './ui-reads.js';
 import * as users from './users.js';
@@ -79,6 +80,8 @@ export class SqlDatastore implements Datastore {
   /** Replaced by the one of the parent in copies bound to a transaction. */
   private shared: SharedState = { closed: false };
   private batcher: TransactionBatcher | undefined;
+  /** In a copy bound to a transaction: the job rows that transaction holds locked. */
+  private lockedJobs: LockedJobs | undefined;
 
   constructor(options: SqlDatastoreOptions) {
     if (!options.db) throw new Error('SqlDatastore: option `db` is required');
@@ -113,6 +116,7 @@ export class SqlDatastore implements Datastore {
   private boundTo(db: Kysely<Database>): SqlDatastore {
     const bound = new SqlDatastore({ db, capabilities: this.caps, logger: this.logger });
     bound.shared = this.shared;
+    bound.lockedJobs = new LockedJobs();
     return bound;
   }
 
@@ -175,7 +179,7 @@ export class SqlDatastore implements Datastore {
 
   updateJob(id: string, modify: Modify<Job>): Promise<Job> {
     return this.inTransaction(async (db) =>
-      orNotFound(await jobs.modifyJob(db, this.caps, id, modify), 'job not found'),
+      orNotFound(await jobs.modifyJob(db, this.caps, id, modify, this.lockedJobs), 'job not found'),
     );
   }
 
@@ -192,6 +196,7 @@ export class SqlDatastore implements Datastore {
   }
 
   async deleteJob(id: string): Promise<void> {
+    this.lockedJobs?.forget();
     const deleted = await this.inTransaction((db) => jobs.deleteJobs(db, [id]));
     if (deleted === 0) throw new NotFoundError('job not found');
   }
@@ -217,7 +222,7 @@ export class SqlDatastore implements Datastore {
 
   updateTask(id: string, modify: Modify<Task>): Promise<Task> {
     return this.inTransaction(async (db) =>
-      orNotFound(await tasks.modifyTask(db, this.caps, id, modify), 'task not found'),
+      orNotFound(await tasks.modifyTask(db, this.caps, id, modify, this.lockedJobs), 'task not found'),
     );
   }
 
@@ -382,6 +387,7 @@ export class SqlDatastore implements Datastore {
    * neither table grows forever. The count returned covers all four kinds.
    */
   purge(request: PurgeRequest): Promise<number> {
+    this.lockedJobs?.forget();
     return this.inTransaction(async (db) => {
       const { logsBefore, jobsBefore, now, limit } = request;
       const parts = await logs.purgeLogParts(db, logsBefore, limit);

@@ -1,14 +1,18 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { ACTIVE_TASK_STATES, type TaskState } from '../../model/states.js';
 import type { Task } from '../../model/task.js';
 import type { Modify } from '../datastore.js';
 import type { SqlCapabilities } from './capabilities.js';
 import { changedColumns } from './columns.js';
-import { taskFromRow, taskToRow } from './records.js';
+import { FULL_COLUMNS } from './jobs.js';
+import type { LockedJobs } from './locked-jobs.js';
+import { taskFromRow, taskToRow, type JobRow } from './records.js';
 import { reusableQuery } from './reusable-query.js';
-import type { Database } from './tables.js';
+import type { Database, TasksTable } from './tables.js';
+import { CREATOR_COLUMNS } from './users.js';
 
 type Db = Kysely<Database>;
+type TaskRow = Selectable<TasksTable>;
 
 /** Columns of the `tasks` table; a batch insert carries this many parameters per row. */
 const TASK_COLUMNS = 12; // without the generated seq
@@ -27,33 +31,26 @@ export async function insertTasks(db: Db, caps: SqlCapabilities, tasks: Task[]):
 
 // Every task that runs is read two or three times: these reads are compiled once.
 const selectTaskRows = reusableQuery(1, (db: Db, id: string) => db.selectFrom('tasks').selectAll().where('id', '=', id));
-const selectTaskRowsForUpdate = reusableQuery(1, (db: Db, id: string) =>
-  db.selectFrom('tasks').selectAll().where('id', '=', id).forUpdate(),
-);
-
-async function selectTaskRow(db: Db, caps: SqlCapabilities, id: string, lock: boolean) {
-  const [row] = await (lock && caps.rowLocks ? selectTaskRowsForUpdate(db, id) : selectTaskRows(db, id));
-  return row;
-}
 
 export async function selectTask(db: Db, caps: SqlCapabilities, id: string): Promise<Task | undefined> {
-  const row = await selectTaskRow(db, caps, id, false);
+  const [row] = await selectTaskRows(db, id);
   return row ? taskFromRow(row) : undefined;
 }
 
 /**
  * Read a task under lock, apply `modify`, write back the columns that changed (the id never
  * changes). Returns the task as written, or undefined when there is no such task. Run inside a
- * transaction.
+ * transaction. On a back end with row locks the task's job is locked first, and its row is
+ * handed to `locked` (see `LockedJobs`).
  */
 export async function modifyTask(
   db: Db,
   caps: SqlCapabilities,
   id: string,
   modify: Modify<Task>,
+  locked?: LockedJobs,
 ): Promise<Task | undefined> {
-  if (caps.rowLocks) await lockJobOfTask(db, id);
-  const row = await selectTaskRow(db, caps, id, true);
+  const row = caps.rowLocks ? await selectTaskAndLockJob(db, id, locked) : (await selectTaskRows(db, id))[0];
   if (!row) return undefined;
   const task = taskFromRow(row);
   await modify(task);
@@ -63,23 +60,55 @@ export async function modifyTask(
   return task;
 }
 
-/**
- * Lock the row of the task's job. Handlers change a job and its tasks in one transaction, some
- * task first, some job first; taking the job's lock before any of its tasks' gives every
- * transaction the same order, so that concurrent coordinators wait for each other instead of
- * deadlocking. Only for back ends with row locks (SQLite serialises writers anyway).
- */
-async function lockJobOfTask(db: Db, taskId: string): Promise<void> {
-  await lockJobOfTaskRows(db, taskId);
-}
+/** The job's columns as the lock read returns them: prefixed, since tasks has columns of the same names. */
+const JOB_PREFIX = 'j__';
+const LOCKED_JOB_COLUMNS = [
+  ...FULL_COLUMNS.map((column) => sql.ref(column).as(JOB_PREFIX + column.slice('jobs.'.length))),
+  ...CREATOR_COLUMNS.map((column) => {
+    const [ref, alias] = column.split(' as ') as [string, string];
+    return sql.ref(ref).as(JOB_PREFIX + alias);
+  }),
+];
 
-const lockJobOfTaskRows = reusableQuery(1, (db: Db, taskId: string) =>
+/**
+ * One statement: lock the row of the task's job, then the task's, and return both. Handlers
+ * change a job and its tasks in one transaction, some task first, some job first; taking the
+ * job's lock before any of its tasks' gives every transaction the same order, so that concurrent
+ * coordinators wait for each other instead of deadlocking. The lateral subquery locks the job as
+ * the join reaches it, before the top-level `for update` locks the task. A task without a job
+ * (none is stored so, but the column allows it) is still read and locked.
+ */
+const selectTaskAndJobRowsForUpdate = reusableQuery(1, (db: Db, id: string) =>
   db
-    .selectFrom('jobs')
-    .select('jobs.id')
-    .where('jobs.id', '=', (eb) => eb.selectFrom('tasks').select('tasks.job_id').where('tasks.id', '=', taskId))
-    .forUpdate(),
+    .selectFrom('tasks')
+    .leftJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom('jobs')
+          .leftJoin('users as cb', 'cb.id', 'jobs.created_by')
+          .select(LOCKED_JOB_COLUMNS)
+          .whereRef('jobs.id', '=', 'tasks.job_id')
+          .forUpdate('jobs')
+          .as('j'),
+      (join) => join.onTrue(),
+    )
+    .selectAll(['tasks', 'j'])
+    .where('tasks.id', '=', id)
+    .forUpdate('tasks'),
 );
+
+async function selectTaskAndLockJob(db: Db, id: string, locked: LockedJobs | undefined): Promise<TaskRow | undefined> {
+  const [joined] = (await selectTaskAndJobRowsForUpdate(db, id)) as Array<Record<string, unknown>>;
+  if (!joined) return undefined;
+  const task: Record<string, unknown> = {};
+  const job: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(joined)) {
+    if (key.startsWith(JOB_PREFIX)) job[key.slice(JOB_PREFIX.length)] = value;
+    else task[key] = value;
+  }
+  if (job.id !== null && job.id !== undefined) locked?.remember(job as unknown as JobRow);
+  return task as unknown as TaskRow;
+}
 
 const selectExecutionRows = reusableQuery(1, (db: Db, jobId: string) =>
   db

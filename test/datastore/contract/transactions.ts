@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { at, makeJob, makeTask, type DatastoreContext } from './fixtures.js';
+import type { Job } from '../../../src/model/job.js';
 
 export function describeTransactions(ctx: DatastoreContext): void {
   describe('transactions', () => {
@@ -61,6 +62,55 @@ export function describeTransactions(ctx: DatastoreContext): void {
         expect((await tx.getActiveTasks(job.id)).length).toBe(1);
         expect((await tx.listJobs({ page: 1, size: 10 })).totalItems).toBe(1);
       });
+    });
+
+    it('updates a job as it stands in the transaction, after one of its tasks and after itself', async () => {
+      const job = makeJob({ state: 'SCHEDULED', progress: 0, position: 1, secrets: { token: 's3cret' } });
+      const task = makeTask(job, { state: 'SCHEDULED' });
+      await ctx.ds.createJob(job);
+      await ctx.ds.createTask(task);
+      const seen: Array<Pick<Job, 'state' | 'progress' | 'position' | 'secrets'>> = [];
+      const remember = (j: Job) => seen.push({ state: j.state, progress: j.progress, position: j.position, secrets: j.secrets });
+      await ctx.ds.transaction(async (tx) => {
+        await tx.updateTask(task.id!, (t) => void (t.state = 'RUNNING'));
+        await tx.updateJob(job.id, (j) => {
+          remember(j);
+          j.state = 'RUNNING';
+          j.progress = 50;
+        });
+        const last = await tx.updateJob(job.id, (j) => {
+          remember(j);
+          j.position = 2;
+        });
+        expect(last).toMatchObject({ state: 'RUNNING', progress: 50, position: 2 });
+        expect(await tx.getJob(job.id)).toMatchObject({ state: 'RUNNING', progress: 50, position: 2 });
+      });
+      expect(seen).toEqual([
+        { state: 'SCHEDULED', progress: 0, position: 1, secrets: { token: 's3cret' } },
+        { state: 'RUNNING', progress: 50, position: 1, secrets: { token: 's3cret' } },
+      ]);
+      expect(await ctx.ds.getJob(job.id)).toMatchObject({ state: 'RUNNING', progress: 50, position: 2, secrets: { token: 's3cret' } });
+      expect((await ctx.ds.getTask(task.id!)).state).toBe('RUNNING');
+    });
+
+    it('updates a job a previous transaction changed after it was last read in this one', async () => {
+      const job = makeJob({ state: 'RUNNING', progress: 0 });
+      const task = makeTask(job, { state: 'RUNNING' });
+      await ctx.ds.createJob(job);
+      await ctx.ds.createTask(task);
+      await ctx.ds.transaction(async (tx) => {
+        await tx.updateTask(task.id!, (t) => void (t.progress = 10));
+        await tx.updateJob(job.id, (j) => void (j.progress = 10));
+      });
+      await ctx.ds.updateJob(job.id, (j) => void (j.progress = 20));
+      await ctx.ds.transaction(async (tx) => {
+        await tx.updateTask(task.id!, (t) => void (t.progress = 30));
+        await tx.updateJob(job.id, (j) => {
+          expect(j.progress).toBe(20);
+          j.progress = 30;
+        });
+      });
+      expect((await ctx.ds.getJob(job.id)).progress).toBe(30);
     });
 
     it('loses no update when many callers modify the same job at once', async () => {

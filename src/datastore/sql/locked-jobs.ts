@@ -1,0 +1,30 @@
+import type { JobRow } from './records.js';
+
+/**
+ * The job rows one transaction has read under lock, as they stand in that transaction.
+ *
+ * Why: the coordinator changes a task and then its job in one transaction (a completion moves
+ * the job on). On PostgreSQL, reading the task already locks its job's row first (tasks.ts), and
+ * the same statement can return that row; keeping it here spares `modifyJob` a second read of a
+ * row nobody else can change until the commit. Each round trip to the server costs the
+ * coordinator a socket write and a wake-up, and there are few per task.
+ *
+ * Only valid inside the transaction that took the locks: a datastore bound to a transaction
+ * owns one (`SqlDatastore.boundTo`), and every write to a job's row in it either goes through
+ * `modifyJob`, which records the row as written, or forgets the rows it may have changed.
+ */
+export class LockedJobs {
+  private readonly rows = new Map<string, JobRow>();
+
+  get(id: string): JobRow | undefined {
+    return this.rows.get(id);
+  }
+
+  remember(row: JobRow): void {
+    this.rows.set(row.id, row);
+  }
+
+  forget(): void {
+    this.rows.clear();
+  }
+}
