@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
 import { UnavailableError } from '../errors.js';
+import { DEFERRED_MARK, FLUSH_MARK, combinable, combineWrites, writeTarget, type Write } from './sql/deferred-writes.js';
 
 /** What the pool is built from; see `PostgresDatastoreOptions`. */
 export interface PoolSettings {
@@ -95,6 +96,55 @@ function namedQuery(query: QueryFn, names: StatementNames, onStalePlan: () => vo
   };
 }
 
+const EMPTY_RESULT = { command: 'SELECT', rowCount: 0, rows: [], fields: [] };
+
+/** `next()` once `first` has settled well, or at once (in the same tick) when there is no `first`. */
+function after(first: Promise<unknown> | undefined, next: () => unknown): unknown {
+  return first ? first.then(async () => next()) : Promise.resolve(next());
+}
+
+/**
+ * `query` with the deferred writes of sql/deferred-writes.ts: a write marked `DEFERRED` is kept
+ * (and answered as one row written) until the next statement of any kind on this connection,
+ * which the kept writes precede as one statement. pg runs a connection's queries one after
+ * another, so the order is kept; a failing write fails the statement that sent it. `rollback`
+ * (of the transaction or to a savepoint) drops them: they would be undone anyway.
+ */
+function deferringQuery(query: QueryFn): { query: QueryFn; hasPending(): boolean } {
+  let pending: Write[] = [];
+  const flush = (): Promise<unknown> | undefined => {
+    if (pending.length === 0) return undefined;
+    const { text, values } = combineWrites(pending);
+    pending = [];
+    return query(text, values) as Promise<unknown>;
+  };
+  const deferring: QueryFn = (...args) => {
+    const [text, values] = args;
+    if (typeof text !== 'string') {
+      // A cursor (never used inside the coordinator's transactions): it is queued after the
+      // writes, and fails with "transaction aborted" if one of them failed.
+      flush()?.catch(() => undefined);
+      return query(...args);
+    }
+    if (text === FLUSH_MARK) return after(flush(), () => EMPTY_RESULT);
+    if (text.startsWith('rollback')) {
+      pending = [];
+      return query(...args);
+    }
+    if (text.endsWith(DEFERRED_MARK)) {
+      const write = { text: text.slice(0, -DEFERRED_MARK.length).trimEnd(), values: (values as unknown[] | undefined) ?? [] };
+      const target = writeTarget(write.text);
+      // Not a write this connection can keep: it goes at once, after the kept ones.
+      if (!target) return after(flush(), () => query(write.text, write.values));
+      const flushing = combinable(pending, write) ? undefined : flush();
+      pending.push(write);
+      return after(flushing, () => ({ command: target.kind.toUpperCase(), rowCount: 1, rows: [], fields: [] }));
+    }
+    return after(flush(), () => query(...args));
+  };
+  return { query: deferring, hasPending: () => pending.length > 0 };
+}
+
 /**
  * A pg pool as Kysely's dialect wants it, whose errors are sorted into transient and permanent
  * ones (see `translate`). Only this file and `postgres.ts` know about `pg`.
@@ -124,11 +174,14 @@ export function createPool(settings: PoolSettings): PostgresPool {
         client.on('error', () => undefined);
       }
       let isStale = false;
-      const query = namedQuery(client.query.bind(client) as QueryFn, names, () => (isStale = true));
+      const named = namedQuery(client.query.bind(client) as QueryFn, names, () => (isStale = true));
+      const { query, hasPending } = deferringQuery(named);
       return {
         query: query as PostgresPoolClient['query'],
-        // Its prepared statements would keep failing: a new connection prepares them afresh.
-        release: (destroy?: boolean) => client.release(destroy || isStale),
+        // Its prepared statements would keep failing: a new connection prepares them afresh. One
+        // released with writes still kept ended a transaction without commit or rollback: it
+        // goes too, rather than hand them to the next user.
+        release: (destroy?: boolean) => client.release(destroy || isStale || hasPending()),
       };
     },
     end: () => pool.end(),

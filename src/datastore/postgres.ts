@@ -34,6 +34,8 @@ export interface PostgresDatastoreOptions {
 export const POSTGRES_CAPABILITIES: SqlCapabilities = {
   name: 'postgres',
   rowLocks: true,
+  // postgres-pool.ts keeps the marked writes of a transaction and sends them together.
+  deferredWrites: true,
   maxParameters: 60_000,
   serialType: 'bigserial',
   fullText: POSTGRES_FULL_TEXT,

@@ -198,6 +198,45 @@ describe('postgres datastore', () => {
     }
   });
 
+  it('fails only the transaction body whose deferred write fails, in a commit shared with others', async () => {
+    const ds = await openMigrated();
+    try {
+      const job = makeJob({ state: 'RUNNING' });
+      const existing = makeTask(job, { state: 'RUNNING' });
+      await ds.createJob(job);
+      await ds.createTask(existing);
+      let release!: () => void;
+      let started!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const running = new Promise<void>((resolve) => (started = resolve));
+      const blocker = ds.transaction(async () => {
+        started();
+        await gate;
+      });
+      await running;
+      // Each body's writes are kept until its end; the middle one inserts a task id that exists.
+      const before = makeTask(job, { state: 'CREATED' });
+      const after = makeTask(job, { state: 'CREATED' });
+      const attempts = [
+        ds.transaction(async (tx) => {
+          await tx.updateTask(existing.id!, (t) => void (t.progress = 10));
+          await tx.createTask(before);
+        }),
+        ds.transaction((tx) => tx.createTask({ ...makeTask(job), id: existing.id })),
+        ds.transaction((tx) => tx.createTask(after)),
+      ];
+      release();
+      const outcomes = await Promise.allSettled([blocker, ...attempts]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+      expect(String((outcomes[2] as PromiseRejectedResult).reason)).toMatch(/duplicate key/);
+      expect((await ds.getTask(existing.id!)).progress).toBe(10);
+      expect(await ds.findTask(before.id!)).toBeDefined();
+      expect(await ds.findTask(after.id!)).toBeDefined();
+    } finally {
+      await ds.close();
+    }
+  });
+
   it('rejects every transaction that shared a commit which failed, and keeps none of their writes', async () => {
     const ds = await openMigrated();
     try {

@@ -14,6 +14,11 @@ export interface SqlCapabilities {
   readonly name: string;
   /** `SELECT … FOR UPDATE` takes row locks. Without it the back end must serialise writers. */
   readonly rowLocks: boolean;
+  /**
+   * Transactions may defer writes and send several as one statement (sql/deferred-writes.ts);
+   * the connection must implement the markers. Worth it where every statement is a round trip.
+   */
+  readonly deferredWrites?: boolean;
   /** Most bound parameters one statement may carry (batch inserts are chunked to fit). */
   readonly maxParameters: number;
   /** Column type of the auto-increment `seq` key that full-text indexes point at. */

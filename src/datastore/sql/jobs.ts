@@ -6,9 +6,9 @@ import type { JobQuery, Modify } from '../datastore.js';
 import type { SqlCapabilities } from './capabilities.js';
 import { changedColumns } from './columns.js';
 import { pageBounds, pageOf } from './paging.js';
-import type { LockedJobs } from './locked-jobs.js';
 import { jobFromRow, jobSummaryFromRow, jobToRow, jobUpdateToRow, type JobRow } from './records.js';
 import { reusableQuery } from './reusable-query.js';
+import { deferrable, type TransactionScope } from './transaction-scope.js';
 import { parseSearch } from './search.js';
 import type { Database } from './tables.js';
 import { deleteFinishedWebhooksOf } from './webhooks.js';
@@ -108,7 +108,7 @@ export async function selectJob(db: Db, caps: SqlCapabilities, id: string): Prom
 }
 
 /**
- * Read a job under lock (or take the row this transaction already holds locked, from `locked`),
+ * Read a job under lock (or take the row this transaction already holds locked, from `scope`),
  * apply `modify`, write back the columns that changed (see
  * `jobUpdateToRow` for what an update can change) and re-index its tags if they changed. Returns
  * the job as written, or undefined when there is no such job. Run inside a transaction.
@@ -118,17 +118,17 @@ export async function modifyJob(
   caps: SqlCapabilities,
   id: string,
   modify: Modify<Job>,
-  locked?: LockedJobs,
+  scope?: TransactionScope,
 ): Promise<Job | undefined> {
-  const row = locked?.get(id) ?? (await selectJobRow(db, caps, id, true));
+  const row = scope?.lockedJobs.get(id) ?? (await selectJobRow(db, caps, id, true));
   if (!row) return undefined;
   const [job] = await withPermissions(db, [row]);
   await modify(job!);
   job!.id = id;
   const changed = changedColumns(row, jobUpdateToRow(job!));
-  if (changed) await db.updateTable('jobs').set(changed).where('id', '=', id).execute();
+  if (changed) await deferrable(db.updateTable('jobs').set(changed).where('id', '=', id), scope).execute();
   // The columns written are in the form the table holds them: the merge is the row as stored now.
-  locked?.remember(changed ? ({ ...row, ...changed } as JobRow) : row);
+  scope?.lockedJobs.remember(changed ? ({ ...row, ...changed } as JobRow) : row);
   if (changed?.tags !== undefined) {
     await db.deleteFrom('job_tags').where('job_id', '=', id).execute();
     await insertTags(db, id, job!.tags);

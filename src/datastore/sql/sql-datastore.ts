@@ -37,7 +37,8 @@ import { countActiveStates } from './state-counts.js';
 import { SealedColumnsPlugin } from './sealed-columns.js';
 import type { Database } from './tables.js';
 import * as tasks from './tasks.js';
-import { LockedJobs } from './locked-jobs.js';
+import { FLUSH } from './deferred-writes.js';
+import { LockedJobs, type TransactionScope } from './transaction-scope.js';
 import { TransactionBatcher } from './transaction-batcher.js';
 import * as uiReads from './ui-reads.js';
 import * as users from './users.js';
@@ -80,8 +81,8 @@ export class SqlDatastore implements Datastore {
   /** Replaced by the one of the parent in copies bound to a transaction. */
   private shared: SharedState = { closed: false };
   private batcher: TransactionBatcher | undefined;
-  /** In a copy bound to a transaction: the job rows that transaction holds locked. */
-  private lockedJobs: LockedJobs | undefined;
+  /** In a copy bound to a transaction: what the query functions may know of it. */
+  private scope: TransactionScope | undefined;
 
   constructor(options: SqlDatastoreOptions) {
     if (!options.db) throw new Error('SqlDatastore: option `db` is required');
@@ -110,13 +111,18 @@ export class SqlDatastore implements Datastore {
   transaction<T>(fn: (tx: Datastore) => Promise<T>): Promise<T> {
     if (this.db.isTransaction) return fn(this);
     this.batcher ??= new TransactionBatcher(this.db);
-    return this.batcher.run((db) => fn(this.boundTo(db)));
+    return this.batcher.run(async (db) => {
+      const value = await fn(this.boundTo(db));
+      // The body's deferred writes go now: a failing one is this body's error, not the next's.
+      if (this.caps.deferredWrites) await FLUSH.execute(db);
+      return value;
+    });
   }
 
   private boundTo(db: Kysely<Database>): SqlDatastore {
     const bound = new SqlDatastore({ db, capabilities: this.caps, logger: this.logger });
     bound.shared = this.shared;
-    bound.lockedJobs = new LockedJobs();
+    bound.scope = { lockedJobs: new LockedJobs(), deferWrites: this.caps.deferredWrites === true };
     return bound;
   }
 
@@ -179,7 +185,7 @@ export class SqlDatastore implements Datastore {
 
   updateJob(id: string, modify: Modify<Job>): Promise<Job> {
     return this.inTransaction(async (db) =>
-      orNotFound(await jobs.modifyJob(db, this.caps, id, modify, this.lockedJobs), 'job not found'),
+      orNotFound(await jobs.modifyJob(db, this.caps, id, modify, this.scope), 'job not found'),
     );
   }
 
@@ -196,7 +202,7 @@ export class SqlDatastore implements Datastore {
   }
 
   async deleteJob(id: string): Promise<void> {
-    this.lockedJobs?.forget();
+    this.scope?.lockedJobs.forget();
     const deleted = await this.inTransaction((db) => jobs.deleteJobs(db, [id]));
     if (deleted === 0) throw new NotFoundError('job not found');
   }
@@ -204,12 +210,12 @@ export class SqlDatastore implements Datastore {
   // ---- tasks -------------------------------------------------------------------------------
 
   createTask(task: Task): Promise<void> {
-    return tasks.insertTasks(this.db, this.caps, [task]);
+    return tasks.insertTasks(this.db, this.caps, [task], this.scope);
   }
 
   async createTasks(list: Task[]): Promise<void> {
     if (list.length === 0) return;
-    await this.inTransaction((db) => tasks.insertTasks(db, this.caps, list));
+    await this.inTransaction((db) => tasks.insertTasks(db, this.caps, list, this.scope));
   }
 
   async getTask(id: string): Promise<Task> {
@@ -222,7 +228,7 @@ export class SqlDatastore implements Datastore {
 
   updateTask(id: string, modify: Modify<Task>): Promise<Task> {
     return this.inTransaction(async (db) =>
-      orNotFound(await tasks.modifyTask(db, this.caps, id, modify, this.lockedJobs), 'task not found'),
+      orNotFound(await tasks.modifyTask(db, this.caps, id, modify, this.scope), 'task not found'),
     );
   }
 
@@ -387,7 +393,7 @@ export class SqlDatastore implements Datastore {
    * neither table grows forever. The count returned covers all four kinds.
    */
   purge(request: PurgeRequest): Promise<number> {
-    this.lockedJobs?.forget();
+    this.scope?.lockedJobs.forget();
     return this.inTransaction(async (db) => {
       const { logsBefore, jobsBefore, now, limit } = request;
       const parts = await logs.purgeLogParts(db, logsBefore, limit);

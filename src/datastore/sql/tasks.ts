@@ -5,9 +5,9 @@ import type { Modify } from '../datastore.js';
 import type { SqlCapabilities } from './capabilities.js';
 import { changedColumns } from './columns.js';
 import { FULL_COLUMNS } from './jobs.js';
-import type { LockedJobs } from './locked-jobs.js';
 import { taskFromRow, taskToRow, type JobRow } from './records.js';
 import { reusableQuery } from './reusable-query.js';
+import { deferrable, type LockedJobs, type TransactionScope } from './transaction-scope.js';
 import type { Database, TasksTable } from './tables.js';
 import { CREATOR_COLUMNS } from './users.js';
 
@@ -18,14 +18,11 @@ type TaskRow = Selectable<TasksTable>;
 const TASK_COLUMNS = 12; // without the generated seq
 
 /** Insert tasks in as few statements as the back end's parameter limit allows. */
-export async function insertTasks(db: Db, caps: SqlCapabilities, tasks: Task[]): Promise<void> {
+export async function insertTasks(db: Db, caps: SqlCapabilities, tasks: Task[], scope?: TransactionScope): Promise<void> {
   const rows = tasks.map(taskToRow);
   const perStatement = Math.max(1, Math.floor(caps.maxParameters / TASK_COLUMNS));
   for (let i = 0; i < rows.length; i += perStatement) {
-    await db
-      .insertInto('tasks')
-      .values(rows.slice(i, i + perStatement))
-      .execute();
+    await deferrable(db.insertInto('tasks').values(rows.slice(i, i + perStatement)), scope).execute();
   }
 }
 
@@ -41,22 +38,22 @@ export async function selectTask(db: Db, caps: SqlCapabilities, id: string): Pro
  * Read a task under lock, apply `modify`, write back the columns that changed (the id never
  * changes). Returns the task as written, or undefined when there is no such task. Run inside a
  * transaction. On a back end with row locks the task's job is locked first, and its row is
- * handed to `locked` (see `LockedJobs`).
+ * kept in `scope` (see `LockedJobs`).
  */
 export async function modifyTask(
   db: Db,
   caps: SqlCapabilities,
   id: string,
   modify: Modify<Task>,
-  locked?: LockedJobs,
+  scope?: TransactionScope,
 ): Promise<Task | undefined> {
-  const row = caps.rowLocks ? await selectTaskAndLockJob(db, id, locked) : (await selectTaskRows(db, id))[0];
+  const row = caps.rowLocks ? await selectTaskAndLockJob(db, id, scope?.lockedJobs) : (await selectTaskRows(db, id))[0];
   if (!row) return undefined;
   const task = taskFromRow(row);
   await modify(task);
   task.id = id;
   const changed = changedColumns(row, taskToRow(task));
-  if (changed) await db.updateTable('tasks').set(changed).where('id', '=', id).execute();
+  if (changed) await deferrable(db.updateTable('tasks').set(changed).where('id', '=', id), scope).execute();
   return task;
 }
 

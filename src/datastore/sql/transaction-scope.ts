@@ -1,3 +1,5 @@
+import type { Expression } from 'kysely';
+import { DEFERRED } from './deferred-writes.js';
 import type { JobRow } from './records.js';
 
 /**
@@ -27,4 +29,19 @@ export class LockedJobs {
   forget(): void {
     this.rows.clear();
   }
+}
+
+/** What the query functions know of the transaction they run in, when it is one of a datastore's. */
+export interface TransactionScope {
+  readonly lockedJobs: LockedJobs;
+  /** Writes whose result is not read may be deferred (deferred-writes.ts): PostgreSQL only. */
+  readonly deferWrites: boolean;
+}
+
+/** `query`, marked to be deferred when the scope allows it. */
+export function deferrable<Q extends { modifyEnd(modifier: Expression<unknown>): Q }>(
+  query: Q,
+  scope: TransactionScope | undefined,
+): Q {
+  return scope?.deferWrites ? query.modifyEnd(DEFERRED) : query;
 }
