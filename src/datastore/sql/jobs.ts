@@ -62,25 +62,19 @@ export const SUMMARY_COLUMNS = [
 export const FULL_COLUMNS = [...SUMMARY_COLUMNS, 'jobs.details', 'jobs.has_perms'] as const;
 
 /** Insert a job with its tags and permissions. Run inside a transaction. */
-export async function insertJob(db: Db, job: Job, creatorId: string | null): Promise<void> {
+export async function insertJob(db: Db, job: Job, creatorId: string | null, scope?: TransactionScope): Promise<void> {
   const perms = job.permissions?.length ? await resolvePermissionIds(db, job.permissions) : [];
-  await db.insertInto('jobs').values(jobToRow(job, creatorId)).execute();
-  await insertTags(db, job.id, job.tags);
+  await deferrable(db.insertInto('jobs').values(jobToRow(job, creatorId)), scope).execute();
+  await insertTags(db, job.id, job.tags, scope);
   if (perms.length > 0) {
-    await db
-      .insertInto('jobs_perms')
-      .values(perms.map((p) => ({ job_id: job.id, ...p })))
-      .execute();
+    await deferrable(db.insertInto('jobs_perms').values(perms.map((p) => ({ job_id: job.id, ...p }))), scope).execute();
   }
 }
 
-async function insertTags(db: Db, jobId: string, tags: string[] | undefined): Promise<void> {
+async function insertTags(db: Db, jobId: string, tags: string[] | undefined, scope?: TransactionScope): Promise<void> {
   const unique = [...new Set(tags ?? [])];
   if (unique.length === 0) return;
-  await db
-    .insertInto('job_tags')
-    .values(unique.map((tag) => ({ job_id: jobId, tag })))
-    .execute();
+  await deferrable(db.insertInto('job_tags').values(unique.map((tag) => ({ job_id: jobId, tag }))), scope).execute();
 }
 
 function jobRowQuery(db: Db, id: string) {
@@ -131,7 +125,7 @@ export async function modifyJob(
   scope?.lockedJobs.remember(changed ? ({ ...row, ...changed } as JobRow) : row);
   if (changed?.tags !== undefined) {
     await db.deleteFrom('job_tags').where('job_id', '=', id).execute();
-    await insertTags(db, id, job!.tags);
+    await insertTags(db, id, job!.tags, scope);
   }
   return job;
 }

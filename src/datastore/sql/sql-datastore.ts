@@ -139,7 +139,7 @@ export class SqlDatastore implements Datastore {
       const creator = job.createdBy
         ? await users.resolveCreatorId(db, job.createdBy)
         : await this.guestId(db);
-      await jobs.insertJob(db, job, creator ?? null);
+      await jobs.insertJob(db, job, creator ?? null, this.scope);
     });
   }
 
