@@ -110,13 +110,11 @@ export class SqlDatastore implements Datastore {
    */
   transaction<T>(fn: (tx: Datastore) => Promise<T>): Promise<T> {
     if (this.db.isTransaction) return fn(this);
-    this.batcher ??= new TransactionBatcher(this.db);
-    return this.batcher.run(async (db) => {
-      const value = await fn(this.boundTo(db));
-      // The body's deferred writes go now: a failing one is this body's error, not the next's.
-      if (this.caps.deferredWrites) await FLUSH.execute(db);
-      return value;
+    // A body's deferred writes go before the next body starts: a failing one is its error.
+    this.batcher ??= new TransactionBatcher(this.db, {
+      afterBody: this.caps.deferredWrites ? (db) => FLUSH.execute(db).then(() => undefined) : undefined,
     });
+    return this.batcher.run((db) => fn(this.boundTo(db)));
   }
 
   private boundTo(db: Kysely<Database>): SqlDatastore {

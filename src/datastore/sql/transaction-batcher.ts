@@ -8,6 +8,13 @@ export interface TransactionBatcherOptions {
    * @default 32
    */
   maxBatch?: number;
+  /**
+   * Run after each body as part of it (its failure is the body's), unless the body is the first
+   * and no other waits: then the commit comes next, and a failure there is that body's alone.
+   * The datastore sends the body's deferred writes here (deferred-writes.ts): sent later, a
+   * failing one would fail the body after it, or the commit of all.
+   */
+  afterBody?: (db: Kysely<Database>) => Promise<void>;
 }
 
 interface Queued {
@@ -44,7 +51,7 @@ export class TransactionBatcher {
 
   constructor(
     private readonly db: Kysely<Database>,
-    options: TransactionBatcherOptions = {},
+    private readonly options: TransactionBatcherOptions = {},
   ) {
     this.maxBatch = Math.max(1, options.maxBatch ?? 32);
   }
@@ -77,16 +84,22 @@ export class TransactionBatcher {
           if (n === 0) {
             // Alone so far: if it fails, rolling back the whole transaction loses nothing else.
             try {
-              done.push({ item, value: await item.fn(trx) });
+              done.push({ item, value: await this.runBody(item, trx, n) });
             } catch (err) {
               firstFailed = { item, err };
               throw err;
             }
             continue;
           }
-          await SAVEPOINT.execute(trx);
           try {
-            done.push({ item, value: await item.fn(trx) });
+            await SAVEPOINT.execute(trx);
+          } catch (err) {
+            // It never ran: it goes first into the next batch, and this one fails as a whole.
+            this.queue.unshift(item);
+            throw err;
+          }
+          try {
+            done.push({ item, value: await this.runBody(item, trx, n) });
           } catch (err) {
             try {
               await ROLLBACK_TO_SAVEPOINT.execute(trx);
@@ -103,5 +116,12 @@ export class TransactionBatcher {
       return;
     }
     for (const { item, value } of done) item.resolve(value);
+  }
+
+  /** Body number `n` of the batch, with what `afterBody` adds unless it is the first and alone. */
+  private async runBody(item: Queued, trx: Kysely<Database>, n: number): Promise<unknown> {
+    const value = await item.fn(trx);
+    if (n > 0 || this.queue.length > 0) await this.options.afterBody?.(trx);
+    return value;
   }
 }
