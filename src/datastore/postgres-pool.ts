@@ -103,30 +103,64 @@ function after(first: Promise<unknown> | undefined, next: () => unknown): unknow
   return first ? first.then(async () => next()) : Promise.resolve(next());
 }
 
+function answer(command: string, rowCount = 0): unknown {
+  return { command, rowCount, rows: [], fields: [] };
+}
+
 /**
  * `query` with the deferred writes of sql/deferred-writes.ts: a write marked `DEFERRED` is kept
  * (and answered as one row written) until the next statement of any kind on this connection,
  * which the kept writes precede as one statement. pg runs a connection's queries one after
  * another, so the order is kept; a failing write fails the statement that sent it. `rollback`
  * (of the transaction or to a savepoint) drops them: they would be undone anyway.
+ *
+ * `begin` waits too, until the transaction's first statement. A transaction that turns out to be
+ * only deferred writes (a job submitted: the job, its tags, its first task) is then one statement,
+ * sent at `commit` without `begin`: PostgreSQL runs a single statement atomically and durably on
+ * its own, so the two round trips of `begin` and `commit` are saved.
  */
-function deferringQuery(query: QueryFn): { query: QueryFn; hasPending(): boolean } {
+export function deferringQuery(query: QueryFn): { query: QueryFn; hasPending(): boolean } {
   let pending: Write[] = [];
-  const flush = (): Promise<unknown> | undefined => {
+  let beginPending = false;
+  const takeWrites = (): Write | undefined => {
     if (pending.length === 0) return undefined;
-    const { text, values } = combineWrites(pending);
+    const combined = combineWrites(pending);
     pending = [];
-    return query(text, values) as Promise<unknown>;
+    return combined;
+  };
+  const send = (write: Write | undefined): Promise<unknown> | undefined =>
+    write ? (query(write.text, write.values) as Promise<unknown>) : undefined;
+  /** What must reach the server before the next statement: `begin`, then the kept writes. */
+  const catchUp = (): Promise<unknown> | undefined => {
+    const writes = takeWrites();
+    if (!beginPending) return send(writes);
+    beginPending = false;
+    const begun = query('begin', []) as Promise<unknown>;
+    return writes ? begun.then(() => send(writes)) : begun;
   };
   const deferring: QueryFn = (...args) => {
     const [text, values] = args;
     if (typeof text !== 'string') {
       // A cursor (never used inside the coordinator's transactions): it is queued after the
       // writes, and fails with "transaction aborted" if one of them failed.
-      flush()?.catch(() => undefined);
+      catchUp()?.catch(() => undefined);
       return query(...args);
     }
-    if (text === FLUSH_MARK) return after(flush(), () => EMPTY_RESULT);
+    if (text === 'begin') {
+      beginPending = true;
+      return Promise.resolve(answer('BEGIN'));
+    }
+    if (beginPending && text === 'commit') {
+      // Nothing was sent since `begin`: the kept writes, if any, are the whole transaction.
+      beginPending = false;
+      return after(send(takeWrites()), () => answer('COMMIT'));
+    }
+    if (beginPending && text === 'rollback') {
+      beginPending = false;
+      pending = [];
+      return Promise.resolve(answer('ROLLBACK'));
+    }
+    if (text === FLUSH_MARK) return after(catchUp(), () => EMPTY_RESULT);
     if (text.startsWith('rollback')) {
       pending = [];
       return query(...args);
@@ -135,12 +169,13 @@ function deferringQuery(query: QueryFn): { query: QueryFn; hasPending(): boolean
       const write = { text: text.slice(0, -DEFERRED_MARK.length).trimEnd(), values: (values as unknown[] | undefined) ?? [] };
       const target = writeTarget(write.text);
       // Not a write this connection can keep: it goes at once, after the kept ones.
-      if (!target) return after(flush(), () => query(write.text, write.values));
-      const flushing = combinable(pending, write) ? undefined : flush();
+      if (!target) return after(catchUp(), () => query(write.text, write.values));
+      // One that cannot join the kept ones sends them first (after `begin`, if it waits).
+      const flushing = combinable(pending, write) ? undefined : catchUp();
       pending.push(write);
-      return after(flushing, () => ({ command: target.kind.toUpperCase(), rowCount: 1, rows: [], fields: [] }));
+      return after(flushing, () => answer(target.kind.toUpperCase(), 1));
     }
-    return after(flush(), () => query(...args));
+    return after(catchUp(), () => query(...args));
   };
   return { query: deferring, hasPending: () => pending.length > 0 };
 }

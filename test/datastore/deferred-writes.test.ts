@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPool } from '../../src/datastore/postgres-pool.js';
+import pg from 'pg';
+import { createPool, deferringQuery } from '../../src/datastore/postgres-pool.js';
 import { DEFERRED_MARK, FLUSH_MARK, combinable, combineWrites } from '../../src/datastore/sql/deferred-writes.js';
 import { adminQuery, newSchemaName, POSTGRES_URL } from '../helpers/postgres.js';
 
@@ -109,5 +110,69 @@ describe('deferred writes on a PostgreSQL connection', () => {
     } finally {
       second.release();
     }
+  });
+});
+
+describe('what a connection with deferred writes sends to PostgreSQL', () => {
+  const schema = newSchemaName();
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  /** The statements that reached the server, in order: a spy around the real client's `query`. */
+  let sent: string[] = [];
+  const { query } = deferringQuery((...args: unknown[]) => {
+    sent.push(String(args[0]));
+    return (client.query as (...a: unknown[]) => unknown)(...args);
+  });
+  const run = (text: string, values: unknown[] = []) => query(text, values) as Promise<{ rows: unknown[] }>;
+  const deferred = (text: string) => `${text} ${DEFERRED_MARK}`;
+
+  beforeAll(async () => {
+    await client.connect();
+    await client.query(`create schema "${schema}"`);
+    await client.query(`set search_path to "${schema}"`);
+    await client.query('create table items (id text primary key, n integer not null)');
+  });
+
+  afterAll(async () => {
+    await client.query(`drop schema "${schema}" cascade`);
+    await client.end();
+  });
+
+  it('sends a transaction of deferred writes alone as one statement, without begin and commit', async () => {
+    sent = [];
+    await run('begin');
+    await run(deferred('insert into "items" ("id", "n") values ($1, $2)'), ['one', 1]);
+    await run(deferred('insert into "items" ("id", "n") values ($1, $2)'), ['two', 2]);
+    await run('commit');
+    expect(sent).toEqual(['with w0 as (insert into "items" ("id", "n") values ($1, $2)) insert into "items" ("id", "n") values ($3, $4)']);
+    expect((await client.query('select id from items order by id')).rows).toEqual([{ id: 'one' }, { id: 'two' }]);
+  });
+
+  it('sends begin before the first statement that is not a deferred write', async () => {
+    sent = [];
+    await run('begin');
+    await run(deferred('update "items" set "n" = $1 where "id" = $2'), [10, 'one']);
+    expect(sent).toEqual([]);
+    expect((await run('select n from items where id = $1', ['one'])).rows).toEqual([{ n: 10 }]);
+    await run('commit');
+    expect(sent).toEqual(['begin', 'update "items" set "n" = $1 where "id" = $2', 'select n from items where id = $1', 'commit']);
+  });
+
+  it('sends begin before kept writes that must go ahead of a write that cannot join them', async () => {
+    sent = [];
+    await run('begin');
+    await run(deferred('insert into "items" ("id", "n") values ($1, $2)'), ['three', 3]);
+    await run(deferred('update "items" set "n" = $1 where "id" = $2'), [30, 'three']);
+    await run('commit');
+    expect(sent).toEqual(['begin', 'insert into "items" ("id", "n") values ($1, $2)', 'update "items" set "n" = $1 where "id" = $2', 'commit']);
+    expect((await client.query('select n from items where id = $1', ['three'])).rows).toEqual([{ n: 30 }]);
+  });
+
+  it('sends nothing for a transaction rolled back before its first statement', async () => {
+    sent = [];
+    await run('begin');
+    await run(deferred('insert into "items" ("id", "n") values ($1, $2)'), ['never', 0]);
+    await run('rollback');
+    expect(sent).toEqual([]);
+    expect((await client.query('select id from items where id = $1', ['never'])).rows).toEqual([]);
   });
 });
