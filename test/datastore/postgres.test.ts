@@ -63,6 +63,23 @@ function runChild(command: string, args: string[]): { ready: Promise<void>; done
   return { ready, done };
 }
 
+/**
+ * A transaction that runs until `release()`: the transactions asked for meanwhile join it, after
+ * it, and share its commit.
+ */
+async function holdTransaction(ds: PostgresDatastore): Promise<{ blocker: Promise<void>; release: () => void }> {
+  let release!: () => void;
+  let started!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const running = new Promise<void>((resolve) => (started = resolve));
+  const blocker = ds.transaction(async () => {
+    started();
+    await gate;
+  });
+  await running;
+  return { blocker, release };
+}
+
 describe('postgres datastore', () => {
   it('lists every migration as pending on an empty schema and none once migrated twice', async () => {
     const ds = open();
@@ -205,15 +222,7 @@ describe('postgres datastore', () => {
       const existing = makeTask(job, { state: 'RUNNING' });
       await ds.createJob(job);
       await ds.createTask(existing);
-      let release!: () => void;
-      let started!: () => void;
-      const gate = new Promise<void>((resolve) => (release = resolve));
-      const running = new Promise<void>((resolve) => (started = resolve));
-      const blocker = ds.transaction(async () => {
-        started();
-        await gate;
-      });
-      await running;
+      const { blocker, release } = await holdTransaction(ds);
       // Each body's writes are kept until its end; the middle one inserts a task id that exists.
       const before = makeTask(job, { state: 'CREATED' });
       const after = makeTask(job, { state: 'CREATED' });
@@ -244,15 +253,7 @@ describe('postgres datastore', () => {
       await adminQuery(
         `alter table "${schemas.at(-1)!}".job_tags add constraint job_tags_once unique (tag) deferrable initially deferred`,
       );
-      let release!: () => void;
-      let started!: () => void;
-      const gate = new Promise<void>((resolve) => (release = resolve));
-      const running = new Promise<void>((resolve) => (started = resolve));
-      const blocker = ds.transaction(async () => {
-        started();
-        await gate;
-      });
-      await running;
+      const { blocker, release } = await holdTransaction(ds);
       // Asked for while the blocker runs, these three join its transaction and share its commit.
       const jobs = [makeJob({ tags: ['same'] }), makeJob({ tags: ['same'] }), makeJob({ tags: ['other'] })];
       const attempts = jobs.map((job) => ds.transaction((tx) => tx.createJob(job)));
