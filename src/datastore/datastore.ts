@@ -128,6 +128,16 @@ export interface JobList {
   next?: string;
 }
 
+export interface TransactionOptions {
+  /**
+   * What the transaction is about, mostly a job's id. Transactions of one key run one after
+   * another, as they were asked for; a back end with row locks may run those of other keys at
+   * the same time, on other connections (`SqlCapabilities.transactionLanes`). No key: the first
+   * lane.
+   */
+  key?: string;
+}
+
 /**
  * Where every job, task, node and log line lives.
  *
@@ -145,7 +155,7 @@ export interface JobList {
 export interface Datastore {
   /** Create or upgrade the schema. Idempotent; safe when two processes run it at once. */
   migrate(): Promise<void>;
-  transaction<T>(fn: (tx: Datastore) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Datastore) => Promise<T>, options?: TransactionOptions): Promise<T>;
 
   /** Stores a new job; one without `createdBy` is the `guest` user's. */
   createJob(job: Job): Promise<void>;

@@ -36,6 +36,9 @@ export const POSTGRES_CAPABILITIES: SqlCapabilities = {
   rowLocks: true,
   // postgres-pool.ts keeps the marked writes of a transaction and sends them together.
   deferredWrites: true,
+  // A transaction spends most of its time waiting for round trips: jobs in other lanes go on
+  // meanwhile. Their row locks keep the order of all coordinators' (job, then its tasks).
+  transactionLanes: 4,
   maxParameters: 60_000,
   serialType: 'bigserial',
   fullText: POSTGRES_FULL_TEXT,

@@ -246,6 +246,42 @@ describe('postgres datastore', () => {
     }
   });
 
+  it('runs the transactions of other keys while one key waits, and those of the waiting key after it', async () => {
+    const ds = await openMigrated();
+    try {
+      let release!: () => void;
+      let started!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const running = new Promise<void>((resolve) => (started = resolve));
+      const order: string[] = [];
+      const blocker = ds.transaction(
+        async () => {
+          started();
+          await gate;
+          order.push('blocker');
+        },
+        { key: 'job-0' },
+      );
+      await running;
+      const sameKey = ds.transaction(async () => void order.push('same key'), { key: 'job-0' });
+      // Keys spread over the lanes: some of these eight are in another lane than job-0's.
+      const others = Array.from({ length: 8 }, (_, i) =>
+        ds.transaction(async (tx) => {
+          await tx.findJob('none');
+          order.push('other key');
+        }, { key: `job-${i + 1}` }),
+      );
+      await Promise.race(others);
+      expect(order).toContain('other key');
+      expect(order).not.toContain('same key');
+      release();
+      await Promise.all([blocker, sameKey, ...others]);
+      expect(order.indexOf('same key')).toBeGreaterThan(order.indexOf('blocker'));
+    } finally {
+      await ds.close();
+    }
+  });
+
   it('rejects every transaction that shared a commit which failed, and keeps none of their writes', async () => {
     const ds = await openMigrated();
     try {

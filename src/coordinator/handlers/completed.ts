@@ -48,7 +48,7 @@ export async function completeTask(deps: HandlerDeps, message: Task): Promise<vo
       return;
     }
     await advanceJob(tx, task, now, effects, startedHere);
-  });
+  }, message.jobId);
   await effects.run(deps);
   await handlePendingTasks(deps, effects);
 }

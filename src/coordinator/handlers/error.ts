@@ -61,7 +61,7 @@ export async function failTask(deps: HandlerDeps, message: Task): Promise<void> 
       return;
     }
     await failJob(tx, job.id, task.error, now, effects);
-  });
+  }, message.jobId);
   await effects.run(deps);
   await handlePendingTasks(deps, effects);
 }

@@ -41,7 +41,7 @@ export async function startJob(deps: HandlerDeps, jobId: string): Promise<void> 
     }
     effects.jobState(job);
     await createCurrentTask(tx, job, now, effects);
-  });
+  }, jobId);
   await effects.run(deps);
   await handlePendingTasks(deps, effects);
 }
@@ -64,7 +64,7 @@ export async function submitJob(deps: HandlerDeps, submitted: Job): Promise<Job>
     job.createdBy = submitted.createdBy ? (await tx.findJob(job.id))?.createdBy : await tx.guestUser();
     effects.jobState(job);
     await createCurrentTask(tx, job, now, effects);
-  });
+  }, job.id);
   await effects.run(deps);
   await handlePendingTasks(deps, effects);
   return job;
@@ -101,7 +101,7 @@ export async function cancelJob(deps: HandlerDeps, jobId: string): Promise<void>
     await cancelActiveTasks(tx, jobId, effects);
     effects.jobState(job);
     await settleParentTask(tx, job, deps.now(), effects);
-  });
+  }, jobId);
   await effects.run(deps);
 }
 
@@ -137,7 +137,7 @@ export async function restartJob(deps: HandlerDeps, jobId: string): Promise<void
     if (outcome === 'redo') await createCurrentTask(tx, job, now, effects);
     else if (outcome === 'done') await advanceJob(tx, { ...current!, state: 'COMPLETED' }, now, effects);
     else if (outcome !== 'resumed') await failJob(tx, job.id, outcome.error, now, effects);
-  });
+  }, jobId);
   await effects.run(deps);
   await handlePendingTasks(deps, effects);
 }

@@ -25,6 +25,6 @@ export async function handleProgress(deps: HandlerDeps, message: Task): Promise<
       j.progress = round2(((j.position - 1 + p / 100) / j.taskCount) * 100);
     });
     effects.jobProgress(job);
-  });
+  }, message.jobId);
   await effects.run(deps);
 }

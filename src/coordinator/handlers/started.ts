@@ -37,7 +37,7 @@ export async function handleStarted(deps: HandlerDeps, message: Task): Promise<v
     if (!task) return;
     if (jobState === 'SCHEDULED') await promoteJob(tx, message.jobId!, effects, jobState);
     if (task.state === 'RUNNING') effects.taskState(task);
-  });
+  }, message.jobId);
   await effects.run(deps);
 }
 

@@ -55,7 +55,7 @@ export async function scheduleCompositeTask(deps: HandlerDeps, job: Job, task: T
       if (parent.subjob.detached) await finishParent(deps, tx, running, {}, effects);
     }
     if (broken) await finishParent(deps, tx, parent, { error: broken.error }, effects);
-  });
+  }, job.id);
   await effects.run(deps);
   await handlePendingTasks(deps, effects);
 }

@@ -36,7 +36,7 @@ export async function scheduleRegularTask(deps: HandlerDeps, job: Job, task: Tas
     });
     if (scheduled) effects.taskState(updated);
     return updated;
-  });
+  }, job.id);
   if (!scheduled) {
     deps.logger.debug({ taskId: task.id, state: stored.state }, 'ignored duplicate pending task');
     return;

@@ -19,6 +19,11 @@ export interface SqlCapabilities {
    * the connection must implement the markers. Worth it where every statement is a round trip.
    */
   readonly deferredWrites?: boolean;
+  /**
+   * How many transactions of different keys may run at once (`TransactionOptions.key`), each
+   * lane with a group commit of its own. Only for back ends with row locks. @default 1
+   */
+  readonly transactionLanes?: number;
   /** Most bound parameters one statement may carry (batch inserts are chunked to fit). */
   readonly maxParameters: number;
   /** Column type of the auto-increment `seq` key that full-text indexes point at. */

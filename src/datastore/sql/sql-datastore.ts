@@ -23,6 +23,7 @@ import type {
   PageRequest,
   PurgeRequest,
   StateCounts,
+  TransactionOptions,
   WebhookDelivery,
 } from '../datastore.js';
 import type { SqlCapabilities } from './capabilities.js';
@@ -80,7 +81,7 @@ export class SqlDatastore implements Datastore {
   protected readonly logger: Logger;
   /** Replaced by the one of the parent in copies bound to a transaction. */
   private shared: SharedState = { closed: false };
-  private batcher: TransactionBatcher | undefined;
+  private readonly batchers: TransactionBatcher[] = [];
   /** In a copy bound to a transaction: what the query functions may know of it. */
   private scope: TransactionScope | undefined;
 
@@ -105,16 +106,27 @@ export class SqlDatastore implements Datastore {
   }
 
   /**
-   * Transactions asked for here while another runs share one commit (see TransactionBatcher);
-   * each still commits or rolls back as a whole, and resolves only once committed.
+   * Transactions asked for here while another of the same lane runs share one commit (see
+   * TransactionBatcher); each still commits or rolls back as a whole, and resolves only once
+   * committed. Lanes (`TransactionOptions.key`) run at the same time on other connections.
    */
-  transaction<T>(fn: (tx: Datastore) => Promise<T>): Promise<T> {
+  transaction<T>(fn: (tx: Datastore) => Promise<T>, options?: TransactionOptions): Promise<T> {
     if (this.db.isTransaction) return fn(this);
-    // A body's deferred writes go before the next body starts: a failing one is its error.
-    this.batcher ??= new TransactionBatcher(this.db, {
-      afterBody: this.caps.deferredWrites ? (db) => FLUSH.execute(db).then(() => undefined) : undefined,
-    });
-    return this.batcher.run((db) => fn(this.boundTo(db)));
+    return this.lane(options?.key).run((db) => fn(this.boundTo(db)));
+  }
+
+  /** The group commit that carries the transactions of `key` (see `TransactionOptions.key`). */
+  private lane(key: string | undefined): TransactionBatcher {
+    const lanes = this.caps.rowLocks ? Math.max(1, this.caps.transactionLanes ?? 1) : 1;
+    const index = key === undefined || lanes === 1 ? 0 : hashOf(key) % lanes;
+    let batcher = this.batchers[index];
+    if (!batcher) {
+      // A body's deferred writes go before the next body starts: a failing one is its error.
+      batcher = this.batchers[index] = new TransactionBatcher(this.db, {
+        afterBody: this.caps.deferredWrites ? (db) => FLUSH.execute(db).then(() => undefined) : undefined,
+      });
+    }
+    return batcher;
   }
 
   private boundTo(db: Kysely<Database>): SqlDatastore {
@@ -412,6 +424,13 @@ export class SqlDatastore implements Datastore {
     this.shared.closed = true;
     await this.db.destroy();
   }
+}
+
+/** FNV-1a: spreads job ids (random) and any other key evenly enough over a few lanes. */
+function hashOf(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
 }
 
 function orNotFound<T>(value: T | undefined, message: string): T {
