@@ -96,13 +96,12 @@ function namedQuery(query: QueryFn, names: StatementNames, onStalePlan: () => vo
   };
 }
 
-const EMPTY_RESULT = { command: 'SELECT', rowCount: 0, rows: [], fields: [] };
-
 /** `next()` once `first` has settled well, or at once (in the same tick) when there is no `first`. */
 function after(first: Promise<unknown> | undefined, next: () => unknown): unknown {
   return first ? first.then(async () => next()) : Promise.resolve(next());
 }
 
+/** What pg answers for a statement that returned no rows: for the statements answered here. */
 function answer(command: string, rowCount = 0): unknown {
   return { command, rowCount, rows: [], fields: [] };
 }
@@ -160,7 +159,7 @@ export function deferringQuery(query: QueryFn): { query: QueryFn; hasPending(): 
       pending = [];
       return Promise.resolve(answer('ROLLBACK'));
     }
-    if (text === FLUSH_MARK) return after(catchUp(), () => EMPTY_RESULT);
+    if (text === FLUSH_MARK) return after(catchUp(), () => answer('SELECT'));
     if (text.startsWith('rollback')) {
       pending = [];
       return query(...args);

@@ -1,16 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../src/async.js';
 import { QUEUE, type Event, type Message } from '../../src/broker/broker.js';
 import { InMemoryBroker } from '../../src/broker/inmemory.js';
 import type { HandlerDeps } from '../../src/coordinator/deps.js';
 import { submitJob } from '../../src/coordinator/handlers/jobs.js';
-import { SqliteDatastore } from '../../src/datastore/sqlite.js';
+import type { SqliteDatastore } from '../../src/datastore/sqlite.js';
 import { toJob } from '../../src/input/to-model.js';
 import { parseJob } from '../../src/input/validate.js';
 import { silentLogger } from '../../src/logger.js';
+import { openMigrated, useTempDirs } from '../datastore/helpers.js';
 import { handlerDeps } from '../helpers/handler-deps.js';
 import { newId } from '../../src/model/ids.js';
 import type { Job } from '../../src/model/job.js';
@@ -19,7 +17,7 @@ const NOW = new Date('2030-06-01T12:00:00Z');
 
 /** `POST /jobs` on an engine: the job is stored and started in one transaction (handlers/jobs.ts). */
 describe('submitJob: store and start a job at once', () => {
-  let dir: string;
+  const temp = useTempDirs();
   let ds: SqliteDatastore;
   let broker: InMemoryBroker;
   let deps: HandlerDeps;
@@ -28,9 +26,7 @@ describe('submitJob: store and start a job at once', () => {
   let events: Array<{ topic: string; event: Event }>;
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'drover-submit-'));
-    ds = new SqliteDatastore({ path: join(dir, 'drover.db') });
-    await ds.migrate();
+    ds = await openMigrated(temp.newDbPath());
     broker = new InMemoryBroker({ logger: silentLogger() });
     dispatched = [];
     queuedJobs = [];
@@ -43,7 +39,6 @@ describe('submitJob: store and start a job at once', () => {
   afterEach(async () => {
     await broker.close();
     await ds.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   const submitted = (yaml: string): Job =>

@@ -233,7 +233,7 @@ export class SqlDatastore implements Datastore {
   }
 
   findTask(id: string): Promise<Task | undefined> {
-    return tasks.selectTask(this.db, this.caps, id);
+    return tasks.selectTask(this.db, id);
   }
 
   updateTask(id: string, modify: Modify<Task>): Promise<Task> {

@@ -29,7 +29,7 @@ export async function insertTasks(db: Db, caps: SqlCapabilities, tasks: Task[], 
 // Every task that runs is read two or three times: these reads are compiled once.
 const selectTaskRows = reusableQuery(1, (db: Db, id: string) => db.selectFrom('tasks').selectAll().where('id', '=', id));
 
-export async function selectTask(db: Db, caps: SqlCapabilities, id: string): Promise<Task | undefined> {
+export async function selectTask(db: Db, id: string): Promise<Task | undefined> {
   const [row] = await selectTaskRows(db, id);
   return row ? taskFromRow(row) : undefined;
 }
