@@ -94,7 +94,12 @@ export class PostgresDatastore extends SqlDatastore {
       provider: migrationProvider(this.caps),
       migrationTableSchema: schema,
     });
-    const { error, results } = await migrator.migrateToLatest();
+    let { error, results } = await migrator.migrateToLatest();
+    // Kysely's introspection scans every schema of the database and asks its privileges by name:
+    // a schema another client drops meanwhile fails that scan. Nothing was applied; try again.
+    for (let attempt = 1; attempt < 5 && isOtherSchemaGone(error, schema); attempt++) {
+      ({ error, results } = await migrator.migrateToLatest());
+    }
     if (error) throw new Error('migrating the postgres datastore', { cause: coerceError(error) });
     const applied = (results ?? []).map((r) => r.migrationName);
     this.logger.info({ applied, schema }, applied.length > 0 ? 'datastore migrated' : 'datastore schema up to date');
@@ -119,4 +124,10 @@ export class PostgresDatastore extends SqlDatastore {
     const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(this.db);
     return rows[0]?.schema ?? 'public';
   }
+}
+
+/** `schema "x" does not exist` (3F000) about a schema other than `ours`. */
+function isOtherSchemaGone(error: unknown, ours: string): boolean {
+  if (!(error instanceof Error) || (error as { code?: unknown }).code !== '3F000') return false;
+  return !error.message.includes(`"${ours}"`);
 }
