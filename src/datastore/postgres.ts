@@ -1,4 +1,14 @@
-import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  sql,
+  type DatabaseIntrospector,
+  type DatabaseMetadata,
+  type DatabaseMetadataOptions,
+  type SchemaMetadata,
+  type TableMetadata,
+} from 'kysely';
 import { coerceError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { POSTGRES_FULL_TEXT } from './postgres-fts.js';
@@ -75,7 +85,7 @@ export class PostgresDatastore extends SqlDatastore {
       applicationName: options.applicationName ?? 'drover',
     });
     super({
-      db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+      db: new Kysely<Database>({ dialect: new PostgresDialectWithRetryingScans({ pool }) }),
       capabilities: POSTGRES_CAPABILITIES,
       logger: options.logger,
       encryptionKey: options.encryptionKey,
@@ -94,12 +104,7 @@ export class PostgresDatastore extends SqlDatastore {
       provider: migrationProvider(this.caps),
       migrationTableSchema: schema,
     });
-    let { error, results } = await migrator.migrateToLatest();
-    // Kysely's introspection scans every schema of the database and asks its privileges by name:
-    // a schema another client drops meanwhile fails that scan. Nothing was applied; try again.
-    for (let attempt = 1; attempt < 5 && isOtherSchemaGone(error, schema); attempt++) {
-      ({ error, results } = await migrator.migrateToLatest());
-    }
+    const { error, results } = await migrator.migrateToLatest();
     if (error) throw new Error('migrating the postgres datastore', { cause: coerceError(error) });
     const applied = (results ?? []).map((r) => r.migrationName);
     this.logger.info({ applied, schema }, applied.length > 0 ? 'datastore migrated' : 'datastore schema up to date');
@@ -126,8 +131,43 @@ export class PostgresDatastore extends SqlDatastore {
   }
 }
 
-/** `schema "x" does not exist` (3F000) about a schema other than `ours`. */
-function isOtherSchemaGone(error: unknown, ours: string): boolean {
-  if (!(error instanceof Error) || (error as { code?: unknown }).code !== '3F000') return false;
-  return !error.message.includes(`"${ours}"`);
+/** How often one catalog scan is tried while schemas it lists are dropped under it. */
+const SCAN_ATTEMPTS = 20;
+
+/**
+ * Kysely's PostgreSQL introspection (which its migrator uses to find its own tables) lists every
+ * schema of the database and asks `has_schema_privilege` of each by name: a schema that another
+ * client drops between the two fails the whole scan with `schema "…" does not exist` (3F000),
+ * and the migration with it. A scan only reads, so it is simply run again.
+ */
+class ScanRetryingIntrospector implements DatabaseIntrospector {
+  constructor(private readonly inner: DatabaseIntrospector) {}
+
+  getSchemas(): Promise<SchemaMetadata[]> {
+    return retryScan(() => this.inner.getSchemas());
+  }
+
+  getTables(options?: DatabaseMetadataOptions): Promise<TableMetadata[]> {
+    return retryScan(() => this.inner.getTables(options));
+  }
+
+  getMetadata(options?: DatabaseMetadataOptions): Promise<DatabaseMetadata> {
+    return retryScan(() => this.inner.getMetadata(options));
+  }
+}
+
+async function retryScan<T>(scan: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await scan();
+    } catch (err) {
+      if (attempt >= SCAN_ATTEMPTS || (err as { code?: unknown }).code !== '3F000') throw err;
+    }
+  }
+}
+
+class PostgresDialectWithRetryingScans extends PostgresDialect {
+  override createIntrospector(db: Parameters<PostgresDialect["createIntrospector"]>[0]): DatabaseIntrospector {
+    return new ScanRetryingIntrospector(super.createIntrospector(db));
+  }
 }
