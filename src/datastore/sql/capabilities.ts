@@ -24,6 +24,12 @@ export interface SqlCapabilities {
    * lane with a group commit of its own. Only for back ends with row locks. @default 1
    */
   readonly transactionLanes?: number;
+  /**
+   * The driver runs a statement without waiting for I/O (better-sqlite3): a transaction then
+   * starts at the end of the event loop's turn, so that others asked for in that turn share its
+   * commit (`TransactionBatcherOptions.startNextTurn`).
+   */
+  readonly synchronousDriver?: boolean;
   /** Most bound parameters one statement may carry (batch inserts are chunked to fit). */
   readonly maxParameters: number;
   /** Column type of the auto-increment `seq` key that full-text indexes point at. */

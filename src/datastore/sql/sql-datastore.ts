@@ -124,6 +124,7 @@ export class SqlDatastore implements Datastore {
       // A body's deferred writes go before the next body starts: a failing one is its error.
       batcher = this.batchers[index] = new TransactionBatcher(this.db, {
         afterBody: this.caps.deferredWrites ? (db) => FLUSH.execute(db).then(() => undefined) : undefined,
+        startNextTurn: this.caps.synchronousDriver === true,
       });
     }
     return batcher;

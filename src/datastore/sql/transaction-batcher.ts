@@ -15,6 +15,15 @@ export interface TransactionBatcherOptions {
    * failing one would fail the body after it, or the commit of all.
    */
   afterBody?: (db: Kysely<Database>) => Promise<void>;
+  /**
+   * Start the transaction of a body asked for while none runs at the end of the event loop's
+   * current turn (`setImmediate`) rather than at once, so that the bodies asked for by the other
+   * I/O callbacks of that turn share its commit. For a synchronous driver (better-sqlite3): there a
+   * transaction runs from `begin` to `commit` without ever waiting for I/O, so no other body can
+   * join it, and every body would pay a commit of its own. Costs a lone body one turn of the loop.
+   * @default false
+   */
+  startNextTurn?: boolean;
 }
 
 interface Queued {
@@ -32,7 +41,8 @@ const ROLLBACK_TO_SAVEPOINT = sql.raw('rollback to savepoint drover_batch_item')
  * Why: the commit is most of what a small transaction costs (a WAL write on SQLite, a round
  * trip and a flush on PostgreSQL), and the coordinator runs two or three of them per task. Under
  * load, bodies queue up while a transaction runs; carrying all of them in one transaction turns
- * N commits into one, while a lone body still commits at once: nothing waits for a batch to fill.
+ * N commits into one, while a lone body still commits at once: nothing waits for a batch to fill
+(at most the end of the event loop's turn, with `startNextTurn`).
  *
  * Each body keeps its own all-or-nothing outcome: every body after the first runs under a
  * savepoint, and one that throws is rolled back to it and rejected with its error while the
@@ -60,12 +70,15 @@ export class TransactionBatcher {
   run<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.draining) void this.drain();
+      if (this.draining) return;
+      // Marked at once: the bodies asked for before the turn ends wait for this drain.
+      this.draining = true;
+      if (this.options.startNextTurn) setImmediate(() => void this.drain());
+      else void this.drain();
     });
   }
 
   private async drain(): Promise<void> {
-    this.draining = true;
     try {
       while (this.queue.length > 0) await this.runBatch();
     } finally {
