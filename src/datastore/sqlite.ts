@@ -7,6 +7,7 @@ import type { SqlCapabilities } from './sql/capabilities.js';
 import { reusableQuery } from './sql/reusable-query.js';
 import { SqlDatastore } from './sql/sql-datastore.js';
 import type { Database } from './sql/tables.js';
+import { WalCheckpointer } from './sqlite-checkpointer.js';
 import { ImmediateSqliteDialect, withStatementCache } from './sqlite-dialect.js';
 import { SQLITE_FULL_TEXT } from './sqlite-fts.js';
 
@@ -28,6 +29,9 @@ export interface SqliteDatastoreOptions {
 export const SQLITE_CAPABILITIES: SqlCapabilities = {
   name: 'sqlite',
   rowLocks: false,
+  // better-sqlite3 answers every statement at once: without waiting for the end of the turn,
+  // each task's transaction would commit alone (a WAL append and a lock round each).
+  synchronousDriver: true,
   // SQLITE_MAX_VARIABLE_NUMBER since 3.32; keep a margin.
   maxParameters: 32_000,
   serialType: 'integer',
@@ -67,6 +71,8 @@ const selectChangeCounters = reusableQuery(0, (db: Kysely<Database>) =>
  * SQLITE_BUSY. (Calls on one instance queue on its connection instead, which is cheap.)
  */
 export class SqliteDatastore extends SqlDatastore {
+  private readonly checkpointer: WalCheckpointer | undefined;
+
   constructor(options: SqliteDatastoreOptions) {
     if (!options?.path) throw new Error('SqliteDatastore: option `path` is required');
     const database = openDatabase(options.path, options.busyTimeoutMs ?? 10_000);
@@ -77,11 +83,29 @@ export class SqliteDatastore extends SqlDatastore {
       logger: options.logger,
       encryptionKey: options.encryptionKey,
     });
+    if (!isInMemory(options.path)) {
+      this.checkpointer = new WalCheckpointer(options.path, this.logger);
+      // Checkpoints are the thread's job; the commit path takes one only if it falls far behind.
+      database.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
+    }
+  }
+
+  override async close(): Promise<void> {
+    await super.close();
+    // Last, so that its connection is the file's last: closing it checkpoints and removes the log.
+    await this.checkpointer?.close();
   }
 }
 
+/** 40 MB of log at SQLite's default 4 KiB pages (its own default is 1,000 pages). */
+const BACKSTOP_CHECKPOINT_PAGES = 10_000;
+
+function isInMemory(path: string): boolean {
+  return path === ':memory:' || path === '';
+}
+
 function openDatabase(path: string, busyTimeoutMs: number): BetterSqlite3.Database {
-  const inMemory = path === ':memory:' || path === '';
+  const inMemory = isInMemory(path);
   if (!inMemory) mkdirSync(dirname(path), { recursive: true });
   const database = new BetterSqlite3(path, { timeout: busyTimeoutMs });
   if (!inMemory) database.pragma('journal_mode = WAL');
