@@ -45,7 +45,13 @@ export async function waitForJobEnd(options: WaitOptions): Promise<Job> {
   if (closing.aborted) onClosing();
   closing.addEventListener('abort', onClosing, { once: true });
   try {
-    await options.start();
+    // The job may end before the submit has returned: its last step waits for the broker to
+    // confirm the messages it sent (a disk flush on RabbitMQ), and a one-task job can be done
+    // by then. A job that ended was stored and started, so its end answers at once; a submit
+    // that fails first still fails the request.
+    const started = options.start();
+    started.catch(() => undefined);
+    await Promise.race([started, ended.promise]);
     return await ended.promise;
   } finally {
     clearTimeout(timer);

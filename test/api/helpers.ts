@@ -49,6 +49,8 @@ export interface TestApiOptions {
   configure?: (config: Pick<Config, 'coordinator' | 'middleware'>) => void;
   allowComposite?: boolean;
   logger?: Logger;
+  /** @default a new CountingBroker */
+  broker?: CountingBroker;
 }
 
 export async function startApi(options: TestApiOptions = {}): Promise<TestApi> {
@@ -57,7 +59,7 @@ export async function startApi(options: TestApiOptions = {}): Promise<TestApi> {
   const datastore = new SqliteDatastore({ path: dbPath });
   await datastore.migrate();
   const logger = options.logger ?? silentLogger();
-  const broker = new CountingBroker({ logger: silentLogger() });
+  const broker = options.broker ?? new CountingBroker({ logger: silentLogger() });
   const jobMessages: Message[] = [];
   const subscription = await broker.subscribe('jobs', async (message) => {
     jobMessages.push(message);

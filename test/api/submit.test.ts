@@ -5,7 +5,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseJob } from '../../src/input/validate.js';
 import type { Job } from '../../src/model/job.js';
 import { REDACTED } from '../../src/model/redact.js';
-import { json, startApi, type TestApi } from './helpers.js';
+import { deferred } from '../../src/async.js';
+import type { Message, PublishOptions } from '../../src/broker/broker.js';
+import { UnavailableError } from '../../src/errors.js';
+import { silentLogger } from '../../src/logger.js';
+import { CountingBroker, json, startApi, type TestApi } from './helpers.js';
 
 let api: TestApi | undefined;
 
@@ -13,6 +17,18 @@ afterEach(async () => {
   await api?.close();
   api = undefined;
 });
+
+/** Delivers a `jobs` message at once; its publish settles as `confirmed` does. */
+class ConfirmGatedBroker extends CountingBroker {
+  constructor(private readonly confirmed: Promise<void>) {
+    super({ logger: silentLogger() });
+  }
+
+  override async publish(queue: string, message: Message, options?: PublishOptions): Promise<void> {
+    await super.publish(queue, message, options);
+    if (queue === 'jobs') await this.confirmed;
+  }
+}
 
 const YAML_JOB =
   'name: hello <world>\ninputs:\n  api_password: pw\ntasks:\n  - name: first\n    run: echo hi\n';
@@ -216,6 +232,32 @@ describe('POST /jobs in wait mode', () => {
     const res = await post(api.app, WAIT_JOB.replace('1m', '20ms'), 'text/yaml');
     expect(res.statusCode).toBe(408);
     expect(json(res)).toEqual({ message: 'timeout waiting for job to complete' });
+    expect(api.app.jobEnds.waiting).toBe(0);
+  });
+
+  it("answers with the job's end even while the submit still waits for the broker's confirm", async () => {
+    // The job message is delivered at once, but its publish resolves only when released, as a
+    // RabbitMQ confirm that waits for a disk flush does.
+    const confirm = deferred<void>();
+    api = await startApi({ broker: new ConfirmGatedBroker(confirm.promise) });
+    const pending = post(api.app, WAIT_JOB, 'text/yaml');
+    await finishFirstJob(api, 'job.completed', { state: 'COMPLETED', result: 'early' });
+    const res = await pending;
+    expect(res.statusCode).toBe(200);
+    expect(json(res)).toMatchObject({ state: 'COMPLETED', result: 'early' });
+    expect(api.app.jobEnds.waiting).toBe(0);
+    confirm.resolve();
+  });
+
+  it('still fails the request when the submit fails before the job ends', async () => {
+    const confirm = deferred<void>();
+    api = await startApi({ broker: new ConfirmGatedBroker(confirm.promise) });
+    const pending = post(api.app, WAIT_JOB, 'text/yaml');
+    await expect.poll(() => api!.jobMessages.length).toBe(1);
+    confirm.reject(new UnavailableError('broker gone'));
+    const res = await pending;
+    expect(res.statusCode).toBe(503);
+    expect(json(res)).toEqual({ message: 'broker gone' });
     expect(api.app.jobEnds.waiting).toBe(0);
   });
 
