@@ -87,6 +87,9 @@ export class SqliteDatastore extends SqlDatastore {
       this.checkpointer = new WalCheckpointer(options.path, this.logger);
       // Checkpoints are the thread's job; the commit path takes one only if it falls far behind.
       database.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
+      // Between two checkpoints a burst may grow the log past its usual size; when it is rewound,
+      // SQLite cuts it back to this rather than keep the largest size it ever reached.
+      database.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     }
   }
 
@@ -99,6 +102,7 @@ export class SqliteDatastore extends SqlDatastore {
 
 /** 40 MB of log at SQLite's default 4 KiB pages (its own default is 1,000 pages). */
 const BACKSTOP_CHECKPOINT_PAGES = 10_000;
+const WAL_SIZE_LIMIT_BYTES = 16 * 1024 * 1024;
 
 function isInMemory(path: string): boolean {
   return path === ':memory:' || path === '';

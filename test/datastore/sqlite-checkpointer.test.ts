@@ -1,4 +1,4 @@
-import { existsSync, openSync, readSync, closeSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../src/async.js';
@@ -40,6 +40,8 @@ describe('sqlite WAL checkpoints off the commit path', () => {
     const ds = new ProbedDatastore({ path: temp.newDbPath() });
     try {
       expect(await ds.pragma('wal_autocheckpoint')).toBe(10_000);
+      // A log grown by a burst is cut back when rewound.
+      expect(await ds.pragma('journal_size_limit')).toBe(16 * 1024 * 1024);
     } finally {
       await ds.close();
     }
@@ -56,11 +58,11 @@ describe('sqlite WAL checkpoints off the commit path', () => {
       expect(pages).toBeGreaterThan(150);
       expect(pages).toBeLessThan(10_000);
       await waitFor(() => pagesInMainFile(path) === pages, { timeoutMs: 10_000, message: 'the thread to checkpoint' });
-      // The log is rewound once checkpointed: the next writes go to its start, it does not grow.
-      const walBytes = statSync(`${path}-wal`).size;
+      // And again for what is written next: the thread keeps at it.
       await storeJobs(ds, 300);
-      await waitFor(async () => pagesInMainFile(path) === (await ds.pragma('page_count')), { message: 'the second checkpoint' });
-      expect(statSync(`${path}-wal`).size).toBeLessThanOrEqual(walBytes * 1.5);
+      const more = await ds.pragma('page_count');
+      expect(more).toBeGreaterThan(pages);
+      await waitFor(() => pagesInMainFile(path) === more, { timeoutMs: 10_000, message: 'the second checkpoint' });
     } finally {
       await ds.close();
     }
