@@ -2,7 +2,8 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql, type KyselyPlugin } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { reusableQuery } from '../../src/datastore/sql/reusable-query.js';
+import { ReusableWrites, reusableQuery } from '../../src/datastore/sql/reusable-query.js';
+import { insertRows, updateById } from '../../src/datastore/sql/row-writes.js';
 import type { Database } from '../../src/datastore/sql/tables.js';
 
 const opened: Kysely<Database>[] = [];
@@ -99,5 +100,114 @@ describe('reusableQuery', () => {
     const { db } = await open();
     const broken = reusableQuery(1, (d: Kysely<Database>, _id: string) => d.selectFrom('jobs').select('jobs.id'));
     await expect(broken(db, 'a')).rejects.toThrow(/argument 0 is not a parameter/);
+  });
+});
+
+describe('ReusableWrites', () => {
+  /** `update jobs set name = ?, state = ? where id = ?` from the values in that order. */
+  function updateNameAndState(db: Kysely<Database>, counter: { builds: number }) {
+    return (v: readonly unknown[]) => {
+      counter.builds++;
+      return db
+        .updateTable('jobs')
+        .set({ name: v[0] as string, state: v[1] as string })
+        .where('id', '=', v[2] as string);
+    };
+  }
+
+  async function rows(db: Kysely<Database>) {
+    return (await sql<{ id: string; name: string; state: string }>`select * from jobs order by id`.execute(db)).rows;
+  }
+
+  it('writes each call with its own values through one statement compiled once per shape', async () => {
+    const { db, prepared } = await open();
+    const writes = new ReusableWrites();
+    const counter = { builds: 0 };
+    await writes.run(db, 'name,state', ['one', 'DONE', 'a'], updateNameAndState(db, counter));
+    await writes.run(db, 'name,state', ['two', 'FAILED', 'b'], updateNameAndState(db, counter));
+    expect(await rows(db)).toEqual([
+      { id: 'a', name: 'one', state: 'DONE' },
+      { id: 'b', name: 'two', state: 'FAILED' },
+    ]);
+    expect(counter.builds).toBe(1);
+    expect(new Set(prepared.filter((text) => text.startsWith('update'))).size).toBe(1);
+    // Another shape is compiled apart.
+    await writes.run(db, 'state', ['RUNNING', 'a'], (v) => {
+      counter.builds++;
+      return db.updateTable('jobs').set({ state: v[0] as string }).where('id', '=', v[1] as string);
+    });
+    expect(counter.builds).toBe(2);
+    expect((await rows(db))[0]).toEqual({ id: 'a', name: 'one', state: 'RUNNING' });
+  });
+
+  it('builds a shape from its real values every time when a plugin changes the values (a sealed column)', async () => {
+    const { db } = await open();
+    // Upper-cases every value an update sets, as the sealed-columns plugin encrypts some.
+    const upper: KyselyPlugin = {
+      transformQuery: ({ node }) => {
+        if (node.kind !== 'UpdateQueryNode' || !node.updates) return node;
+        const updates = node.updates.map((u) =>
+          u.value.kind === 'ValueNode'
+            ? { ...u, value: { ...u.value, value: String((u.value as unknown as { value: unknown }).value).toUpperCase() } }
+            : u,
+        );
+        return { ...node, updates } as typeof node;
+      },
+      transformResult: async ({ result }) => result,
+    };
+    const sealed = db.withPlugin(upper);
+    const writes = new ReusableWrites();
+    const counter = { builds: 0 };
+    await writes.run(sealed, 'name,state', ['one', 'done', 'a'], updateNameAndState(sealed, counter));
+    await writes.run(sealed, 'name,state', ['two', 'failed', 'b'], updateNameAndState(sealed, counter));
+    expect(await rows(db)).toEqual([
+      { id: 'a', name: 'ONE', state: 'DONE' },
+      { id: 'b', name: 'TWO', state: 'FAILED' },
+    ]);
+    // Once with stand-ins to learn the shape, then once per call.
+    expect(counter.builds).toBe(3);
+    // Without the plugin the same shape is compiled and kept.
+    await writes.run(db, 'name,state', ['three', 'x', 'a'], updateNameAndState(db, counter));
+    await writes.run(db, 'name,state', ['four', 'y', 'b'], updateNameAndState(db, counter));
+    expect(counter.builds).toBe(4);
+    expect((await rows(db)).map((r) => r.name)).toEqual(['three', 'four']);
+  });
+});
+
+describe('updateById and insertRows', () => {
+  async function openTasks(): Promise<Kysely<Database>> {
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new BetterSqlite3(':memory:') }) });
+    opened.push(db);
+    await sql`create table tasks (id text primary key, job_id text, state text, position integer)`.execute(db);
+    return db;
+  }
+
+  async function tasks(db: Kysely<Database>) {
+    return (await sql<Record<string, unknown>>`select * from tasks order by id`.execute(db)).rows;
+  }
+
+  it('leaves out undefined values as Kysely does, and writes nothing when none is left', async () => {
+    const db = await openTasks();
+    await insertRows(db, 'tasks', [{ id: 't1', job_id: 'j', state: 'PENDING', position: 1 } as never], undefined);
+    await updateById(db, 'tasks', 't1', { state: 'RUNNING', job_id: undefined }, undefined);
+    await updateById(db, 'tasks', 't1', { job_id: undefined }, undefined);
+    expect(await tasks(db)).toEqual([{ id: 't1', job_id: 'j', state: 'RUNNING', position: 1 }]);
+  });
+
+  it('inserts rows of one shape through one statement and rows of different columns as they are', async () => {
+    const db = await openTasks();
+    const row = (id: string, position: number) => ({ id, job_id: 'j', state: 'PENDING', position }) as never;
+    await insertRows(db, 'tasks', [row('a', 1), row('b', 2)], undefined);
+    await insertRows(db, 'tasks', [row('c', 3), row('d', 4)], undefined);
+    // Different columns from one row to the next: built by Kysely, which fills the gaps with null.
+    await insertRows(db, 'tasks', [{ id: 'e', state: 'X' } as never, { id: 'f', position: 6 } as never], undefined);
+    expect(await tasks(db)).toEqual([
+      { id: 'a', job_id: 'j', state: 'PENDING', position: 1 },
+      { id: 'b', job_id: 'j', state: 'PENDING', position: 2 },
+      { id: 'c', job_id: 'j', state: 'PENDING', position: 3 },
+      { id: 'd', job_id: 'j', state: 'PENDING', position: 4 },
+      { id: 'e', job_id: null, state: 'X', position: null },
+      { id: 'f', job_id: null, state: null, position: 6 },
+    ]);
   });
 });

@@ -31,6 +31,11 @@ async function storeSecretEverywhere(ds: SqliteDatastore) {
   await ds.createJob(job);
   const task = makeTask(job, { env: { TOKEN: SECRET }, result: `${SECRET}!` });
   await ds.createTask(task);
+  // Updates too (compiled once per shape: a sealed column must still be sealed every time).
+  for (let i = 0; i < 2; i++) {
+    await ds.updateTask(task.id!, (t) => void (t.result = `${SECRET}!${i}`));
+    await ds.updateJob(job.id, (j) => void (j.context.tasks = { ...j.context.tasks, [`more${i}`]: SECRET }));
+  }
   await ds.createScheduledJob({
     id: 'sj1',
     name: 'nightly',
@@ -91,6 +96,8 @@ describe('secrets at rest', () => {
     expect(read.context.secrets).toEqual({ token: SECRET });
     expect([read.result, read.error]).toEqual([`result ${SECRET}`, `error ${SECRET}`]);
     expect((await again.getTask(task.id!)).env).toEqual({ TOKEN: SECRET });
+    expect((await again.getTask(task.id!)).result).toBe(`${SECRET}!1`);
+    expect(read.context.tasks).toMatchObject({ more0: SECRET, more1: SECRET });
     expect((await again.getScheduledJob('sj1')).secrets).toEqual({ token: SECRET });
     expect((await again.getWebhooks(job.id))[0]?.headers).toEqual({ authorization: `Bearer ${SECRET}` });
     await again.close();

@@ -8,6 +8,7 @@ import { changedColumns } from './columns.js';
 import { pageBounds, pageOf } from './paging.js';
 import { jobFromRow, jobSummaryFromRow, jobToRow, jobUpdateToRow, type JobRow } from './records.js';
 import { reusableQuery } from './reusable-query.js';
+import { updateById } from './row-writes.js';
 import { deferrable, type TransactionScope } from './transaction-scope.js';
 import { parseSearch } from './search.js';
 import type { Database } from './tables.js';
@@ -120,7 +121,7 @@ export async function modifyJob(
   await modify(job!);
   job!.id = id;
   const changed = changedColumns(row, jobUpdateToRow(job!));
-  if (changed) await deferrable(db.updateTable('jobs').set(changed).where('id', '=', id), scope).execute();
+  if (changed) await updateById(db, 'jobs', id, changed, scope);
   // The columns written are in the form the table holds them: the merge is the row as stored now.
   scope?.lockedJobs.remember(changed ? ({ ...row, ...changed } as JobRow) : row);
   if (changed?.tags !== undefined) {

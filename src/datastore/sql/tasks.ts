@@ -7,7 +7,8 @@ import { changedColumns } from './columns.js';
 import { FULL_COLUMNS } from './jobs.js';
 import { taskFromRow, taskToRow, type JobRow } from './records.js';
 import { reusableQuery } from './reusable-query.js';
-import { deferrable, type LockedJobs, type TransactionScope } from './transaction-scope.js';
+import { insertRows, updateById } from './row-writes.js';
+import type { LockedJobs, TransactionScope } from './transaction-scope.js';
 import type { Database, TasksTable } from './tables.js';
 import { CREATOR_COLUMNS } from './users.js';
 
@@ -22,7 +23,7 @@ export async function insertTasks(db: Db, caps: SqlCapabilities, tasks: Task[], 
   const rows = tasks.map(taskToRow);
   const perStatement = Math.max(1, Math.floor(caps.maxParameters / TASK_COLUMNS));
   for (let i = 0; i < rows.length; i += perStatement) {
-    await deferrable(db.insertInto('tasks').values(rows.slice(i, i + perStatement)), scope).execute();
+    await insertRows(db, 'tasks', rows.slice(i, i + perStatement), scope);
   }
 }
 
@@ -53,7 +54,7 @@ export async function modifyTask(
   await modify(task);
   task.id = id;
   const changed = changedColumns(row, taskToRow(task));
-  if (changed) await deferrable(db.updateTable('tasks').set(changed).where('id', '=', id), scope).execute();
+  if (changed) await updateById(db, 'tasks', id, changed, scope);
   return task;
 }
 
