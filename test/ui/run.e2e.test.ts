@@ -202,6 +202,62 @@ tasks:
     await g.finish('restarted');
   });
 
+  it('keeps the live end of a restarted job when an older snapshot arrives after it', async () => {
+    const marker = `/tmp/drover-ui-late-${process.pid}-${Date.now()}`;
+    // The first run fails; the second waits for a go file, so the snapshot the page asks for
+    // when the job leaves FAILED is read while it runs.
+    const id = await server.submit(`name: late snapshot
+tasks:
+  - name: gate
+    run: |
+      if [ ! -f ${marker} ]; then echo "no marker"; exit 3; fi
+      while [ ! -f ${marker}.go ]; do sleep 0.05; done
+      echo passed
+`);
+    await server.waitForState(id, ['FAILED']);
+    const g = await openPage(browser);
+    const { page } = g;
+    await page.goto(`${server.url}/ui/jobs/${id}`);
+    await page.locator('.failure').waitFor();
+    // From here on, the page's snapshots of this job are read at once but handed to it only
+    // when released: as a slow answer would be.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let held = 0;
+    let delivered = 0;
+    await page.route(`**/ui/api/jobs/${id}/view*`, async (route) => {
+      const response = await route.fetch();
+      held++;
+      await released;
+      await route.fulfill({ response });
+      delivered++;
+    });
+    execFileSync('touch', [marker]);
+    try {
+      await page.getByRole('button', { name: 'Restart' }).click();
+      await expect.poll(() => held, { timeout: 10_000 }).toBeGreaterThan(0);
+      execFileSync('touch', [`${marker}.go`]);
+      await server.waitForState(id, ['COMPLETED']);
+      // The end comes live, while the snapshot (read while the task ran) is held back.
+      await expect.poll(() => page.locator('.job-title .badge').textContent(), { timeout: 10_000 }).toBe('COMPLETED');
+      release();
+      await expect.poll(() => delivered).toBe(held);
+      // Let the page apply what it was handed: the answer's promise, then a render.
+      await page.evaluate(
+        () =>
+          new Promise((resolve) => {
+            const frame = (globalThis as any).requestAnimationFrame as (callback: () => void) => void;
+            frame(() => frame(() => resolve(undefined)));
+          }),
+      );
+      expect(await page.locator('.job-title .badge').textContent()).toBe('COMPLETED');
+    } finally {
+      release();
+      execFileSync('rm', ['-f', marker, `${marker}.go`]);
+    }
+    await g.finish('late-snapshot');
+  });
+
   it('cancels a running task: the process is gone and its log stays on screen', async () => {
     // A sleep whose command line no other process has, so pgrep finds exactly it.
     const marker = `sleep 60.${process.pid}${Date.now() % 100000}`;

@@ -63,16 +63,23 @@ export default function JobPage({ params }: { params: Record<string, string> }) 
   const seen = useRef(new Map<string, number>());
   /** Events since the last snapshot request: re-applied when it arrives, so none is lost. */
   const recent = useRef<Sequenced<TaskBrief>[]>([]);
+  /** The newest event of this job since the last snapshot request: the snapshot may be older. */
+  const recentJob = useRef<Sequenced<JobBrief> | undefined>(undefined);
   const jobSeq = useRef(0);
 
   const load = useCallback(
     (revalidate = false) => {
       recent.current = [];
+      recentJob.current = undefined;
       getJson<View>(`/ui/api/jobs/${encodeURIComponent(id)}/view`, { revalidate }).then((v) => {
         seen.current = new Map();
         const snapshotSeq = seqOf(v.cursor);
-        jobSeq.current = snapshotSeq;
-        setData({ ...v, tree: applyTaskEvents(v.tree, recent.current, snapshotSeq, seen.current) });
+        // A job event that came while the snapshot was on its way may be newer than it (a
+        // restarted job that completed meanwhile): it wins, or the page would stay behind.
+        const later = recentJob.current && recentJob.current.seq > snapshotSeq ? recentJob.current : undefined;
+        jobSeq.current = later ? later.seq : snapshotSeq;
+        const job = later ? { ...v.job, ...later.data } : v.job;
+        setData({ ...v, job, tree: applyTaskEvents(v.tree, recent.current, snapshotSeq, seen.current) });
         setError(undefined);
       }, setError);
     },
@@ -99,7 +106,9 @@ export default function JobPage({ params }: { params: Record<string, string> }) 
   const onJobs = (events: Sequenced<JobBrief>[]): void => {
     let changed: JobBrief | undefined;
     for (const e of events) {
-      if (e.data.id === id && e.seq > jobSeq.current) {
+      if (e.data.id !== id) continue;
+      if (!recentJob.current || e.seq > recentJob.current.seq) recentJob.current = e;
+      if (e.seq > jobSeq.current) {
         jobSeq.current = e.seq;
         changed = e.data;
       }
