@@ -18,7 +18,7 @@ import type { Logger } from '../logger.js';
  */
 export class WalCheckpointer {
   private readonly worker: Worker;
-  private exited: Promise<void>;
+  private readonly exited: Promise<void>;
 
   constructor(path: string, logger: Logger, intervalMs = 100) {
     // A source string, not a file: the thread then runs the same under tsx, Vitest and `dist/`.
@@ -30,13 +30,10 @@ export class WalCheckpointer {
     });
     // Never what keeps the process alive.
     this.worker.unref();
-    let warned = false;
+    // The thread reports only its first failure: a failing checkpoint (the disk full, say) fails
+    // every time, and one warning is enough.
     this.worker.on('message', (message: { error?: string }) => {
-      // A failing checkpoint (the disk full, say) fails every time: one warning is enough.
-      if (message.error && !warned) {
-        warned = true;
-        logger.warn({ path, error: message.error }, 'background WAL checkpoint failed; the commit path checkpoints instead');
-      }
+      if (message.error) logger.warn({ path, error: message.error }, 'background WAL checkpoint failed; the commit path checkpoints instead');
     });
     this.exited = new Promise((resolve) => {
       this.worker.once('error', (err) => {

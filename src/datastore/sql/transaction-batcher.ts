@@ -42,7 +42,7 @@ const ROLLBACK_TO_SAVEPOINT = sql.raw('rollback to savepoint drover_batch_item')
  * trip and a flush on PostgreSQL), and the coordinator runs two or three of them per task. Under
  * load, bodies queue up while a transaction runs; carrying all of them in one transaction turns
  * N commits into one, while a lone body still commits at once: nothing waits for a batch to fill
-(at most the end of the event loop's turn, with `startNextTurn`).
+ * (at most the end of the event loop's turn, with `startNextTurn`).
  *
  * Each body keeps its own all-or-nothing outcome: every body after the first runs under a
  * savepoint, and one that throws is rolled back to it and rejected with its error while the
