@@ -1,3 +1,4 @@
+import { Socket } from 'node:net';
 import pg from 'pg';
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
 import { UnavailableError } from '../errors.js';
@@ -101,10 +102,24 @@ function after(first: Promise<unknown> | undefined, next: () => unknown): unknow
   return first ? first.then(async () => next()) : Promise.resolve(next());
 }
 
+/**
+ * The last statement's answer once every one before it (sent ahead of it on the same connection)
+ * has settled well; otherwise the error of the first that failed, in the order sent. Waiting for
+ * them all costs nothing: PostgreSQL answers a connection's statements in order, the last last.
+ */
+async function lastOf(ahead: Array<Promise<unknown>>, last: Promise<unknown>): Promise<unknown> {
+  const settled = await Promise.allSettled([...ahead, last]);
+  for (const outcome of settled) if (outcome.status === 'rejected') throw outcome.reason;
+  return (settled[settled.length - 1] as PromiseFulfilledResult<unknown>).value;
+}
+
 /** What pg answers for a statement that returned no rows: for the statements answered here. */
 function answer(command: string, rowCount = 0): unknown {
   return { command, rowCount, rows: [], fields: [] };
 }
+
+/** Sends what `send` sends in one write to the socket (see `createPool`). */
+export type Corked = <T>(send: () => T) => T;
 
 /**
  * `query` with the deferred writes of sql/deferred-writes.ts: a write marked `DEFERRED` is kept
@@ -117,10 +132,22 @@ function answer(command: string, rowCount = 0): unknown {
  * only deferred writes (a job submitted: the job, its tags, its first task) is then one statement,
  * sent at `commit` without `begin`: PostgreSQL runs a single statement atomically and durably on
  * its own, so the two round trips of `begin` and `commit` are saved.
+ *
+ * Inside a transaction, what waits (`begin`, the kept writes) goes out with the statement that
+ * comes next, in one write to the socket (`corked`), and on a pipelining connection
+ * (`createPool`) in one round trip: the statement is sent behind them without waiting for their
+ * answers, and fails with the first of their errors. A task's completion then costs two round
+ * trips (`begin` with its read; its writes with `commit`) instead of four. Finding a failure out
+ * one statement late is safe there: PostgreSQL refuses every statement of a transaction after
+ * one that failed, and answers its `commit` with a rollback (which `commit` here reports as an
+ * error). Outside a transaction each statement still waits for the one before it to succeed.
+ * A `savepoint` is sent at once, as it is: the transaction batcher must know that it was taken
+ * before it runs the body it protects (sql/transaction-batcher.ts).
  */
-export function deferringQuery(query: QueryFn): { query: QueryFn; hasPending(): boolean } {
+export function deferringQuery(query: QueryFn, corked: Corked = (send) => send()): { query: QueryFn; hasPending(): boolean } {
   let pending: Write[] = [];
   let beginPending = false;
+  let inTransaction = false;
   const takeWrites = (): Write | undefined => {
     if (pending.length === 0) return undefined;
     const combined = combineWrites(pending);
@@ -129,54 +156,89 @@ export function deferringQuery(query: QueryFn): { query: QueryFn; hasPending(): 
   };
   const send = (write: Write | undefined): Promise<unknown> | undefined =>
     write ? (query(write.text, write.values) as Promise<unknown>) : undefined;
-  /** What must reach the server before the next statement: `begin`, then the kept writes. */
-  const catchUp = (): Promise<unknown> | undefined => {
-    const writes = takeWrites();
-    if (!beginPending) return send(writes);
-    beginPending = false;
-    const begun = query('begin', []) as Promise<unknown>;
-    return writes ? begun.then(() => send(writes)) : begun;
+  /** Sends what must reach the server before the next statement: `begin`, then the kept writes. */
+  const catchUp = (): Array<Promise<unknown>> => {
+    const sent: Array<Promise<unknown>> = [];
+    if (beginPending) {
+      beginPending = false;
+      sent.push(query('begin', []) as Promise<unknown>);
+    }
+    const writes = send(takeWrites());
+    if (writes) sent.push(writes);
+    return sent;
+  };
+  /** `next()` behind what `catchUp` sends: in the same write inside a transaction, after it settled well outside. */
+  const behind = (next: () => unknown): unknown => {
+    if (!inTransaction) return after(settled(catchUp()), next);
+    const [ahead, last] = corked(() => [catchUp(), next()] as const);
+    if (ahead.length === 0) return last;
+    return lastOf(ahead, Promise.resolve(last));
   };
   const deferring: QueryFn = (...args) => {
     const [text, values] = args;
     if (typeof text !== 'string') {
       // A cursor (never used inside the coordinator's transactions): it is queued after the
       // writes, and fails with "transaction aborted" if one of them failed.
-      catchUp()?.catch(() => undefined);
+      for (const sent of catchUp()) sent.catch(() => undefined);
       return query(...args);
     }
     if (text === 'begin') {
       beginPending = true;
+      inTransaction = true;
       return Promise.resolve(answer('BEGIN'));
     }
     if (beginPending && text === 'commit') {
       // Nothing was sent since `begin`: the kept writes, if any, are the whole transaction.
       beginPending = false;
+      inTransaction = false;
       return after(send(takeWrites()), () => answer('COMMIT'));
     }
     if (beginPending && text === 'rollback') {
       beginPending = false;
+      inTransaction = false;
       pending = [];
       return Promise.resolve(answer('ROLLBACK'));
     }
-    if (text === FLUSH_MARK) return after(catchUp(), () => answer('SELECT'));
+    if (text === 'commit') {
+      // Behind the kept writes, in their round trip.
+      const committing = behind(() => query(...args)) as Promise<{ command?: string }>;
+      inTransaction = false;
+      return committing.then(committed);
+    }
+    if (text === FLUSH_MARK) return after(settled(catchUp()), () => answer('SELECT'));
     if (text.startsWith('rollback')) {
       pending = [];
+      if (text === 'rollback') inTransaction = false;
       return query(...args);
     }
     if (text.endsWith(DEFERRED_MARK)) {
       const write = { text: text.slice(0, -DEFERRED_MARK.length).trimEnd(), values: (values as unknown[] | undefined) ?? [] };
       const target = writeTarget(write.text);
       // Not a write this connection can keep: it goes at once, after the kept ones.
-      if (!target) return after(catchUp(), () => query(write.text, write.values));
+      if (!target) return behind(() => query(write.text, write.values));
       // One that cannot join the kept ones sends them first (after `begin`, if it waits).
-      const flushing = combinable(pending, write) ? undefined : catchUp();
+      const flushing = combinable(pending, write) ? undefined : settled(catchUp());
       pending.push(write);
       return after(flushing, () => answer(target.kind.toUpperCase(), 1));
     }
-    return after(catchUp(), () => query(...args));
+    return behind(() => query(...args));
   };
   return { query: deferring, hasPending: () => pending.length > 0 };
+}
+
+/** Settles well once all of `sent` did, or fails with the first error in the order sent. */
+function settled(sent: Array<Promise<unknown>>): Promise<unknown> | undefined {
+  return sent.length > 0 ? lastOf(sent.slice(0, -1), sent[sent.length - 1]!) : undefined;
+}
+
+/**
+ * PostgreSQL answers `commit` in a transaction that a failed statement aborted with a rollback,
+ * not an error. Every failure here is reported by the statement that met it; this is the guard
+ * for one that went unnoticed.
+ */
+function committed<T extends { command?: string }>(result: T): T {
+  if (result?.command === 'ROLLBACK') throw new Error('postgres: the transaction was rolled back at commit (a statement in it had failed)');
+  return result;
 }
 
 /**
@@ -191,6 +253,10 @@ export function createPool(settings: PoolSettings): PostgresPool {
     maxLifetimeSeconds: Math.max(0, Math.round(settings.maxLifetimeMs / 1000)),
     connectionTimeoutMillis: 10_000,
     application_name: settings.applicationName,
+    // A query is written as soon as it is asked for, not after the answer to the one before it
+    // (node-postgres's pipeline mode): what `deferringQuery` sends ahead of a statement shares its
+    // round trip. Nothing here asks for two statements at once otherwise; Kysely awaits each.
+    pipeline: true,
     ...(settings.schema ? { options: `-c search_path=${quoteIdent(settings.schema)}` } : {}),
   });
   // An idle client whose server went away emits 'error' on the pool; without a listener that
@@ -209,7 +275,7 @@ export function createPool(settings: PoolSettings): PostgresPool {
       }
       let isStale = false;
       const named = namedQuery(client.query.bind(client) as QueryFn, names, () => (isStale = true));
-      const { query, hasPending } = deferringQuery(named);
+      const { query, hasPending } = deferringQuery(named, corkedOn(client));
       return {
         query: query as PostgresPoolClient['query'],
         // Its prepared statements would keep failing: a new connection prepares them afresh. One
@@ -219,6 +285,24 @@ export function createPool(settings: PoolSettings): PostgresPool {
       };
     },
     end: () => pool.end(),
+  };
+}
+
+/**
+ * Writes what `send` asks of `client` as one `writev`: node-postgres corks its socket for the
+ * messages of one query but not across queries. pg does not type its connection's socket;
+ * without one, the queries are written one by one, which changes only the cost.
+ */
+export function corkedOn(client: pg.ClientBase): Corked {
+  const socket = (client as unknown as { connection?: { stream?: unknown } }).connection?.stream;
+  if (!(socket instanceof Socket)) return (send) => send();
+  return (send) => {
+    socket.cork();
+    try {
+      return send();
+    } finally {
+      socket.uncork();
+    }
   };
 }
 

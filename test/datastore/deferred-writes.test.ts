@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { createPool, deferringQuery } from '../../src/datastore/postgres-pool.js';
+import { corkedOn, createPool, deferringQuery } from '../../src/datastore/postgres-pool.js';
 import { DEFERRED_MARK, FLUSH_MARK, combinable, combineWrites } from '../../src/datastore/sql/deferred-writes.js';
 import { adminQuery, newSchemaName, POSTGRES_URL } from '../helpers/postgres.js';
 
@@ -174,5 +174,117 @@ describe('what a connection with deferred writes sends to PostgreSQL', () => {
     await run('rollback');
     expect(sent).toEqual([]);
     expect((await client.query('select id from items where id = $1', ['never'])).rows).toEqual([]);
+  });
+});
+
+type WriteMethod = (...args: unknown[]) => unknown;
+
+describe('a pipelining connection sends what waits with the statement that comes next', () => {
+  const schema = newSchemaName();
+  // As `createPool` opens them: each query is written when asked for, not after the last answer.
+  const client = new pg.Client({ connectionString: POSTGRES_URL, pipeline: true });
+  /** In order: each statement as it was sent, and as it was answered. */
+  let trace: string[] = [];
+  let socketWrites = 0;
+  const { query } = deferringQuery((...args: unknown[]) => {
+    const text = String(args[0]).split(' ')[0]!;
+    trace.push(`send ${text}`);
+    const answered = (client.query as (...a: unknown[]) => Promise<unknown>)(...args);
+    answered.then(
+      () => trace.push(`answer ${text}`),
+      () => trace.push(`fail ${text}`),
+    );
+    return answered;
+  }, corkedOn(client));
+  const run = (text: string, values: unknown[] = []) => query(text, values) as Promise<{ rows: unknown[]; command: string }>;
+  const deferred = (text: string) => `${text} ${DEFERRED_MARK}`;
+  const rows = async (text: string, values: unknown[] = []) => (await client.query(text, values)).rows;
+
+  beforeAll(async () => {
+    await client.connect();
+    await client.query(`create schema "${schema}"`);
+    await client.query(`set search_path to "${schema}"`);
+    await client.query('create table items (id text primary key, n integer not null)');
+    await client.query(`insert into items values ('a', 1)`);
+    // Every write to the server, whether one message or several corked into one.
+    const socket = (client as unknown as { connection: { stream: { _write: WriteMethod; _writev: WriteMethod } } }).connection.stream;
+    for (const method of ['_write', '_writev'] as const) {
+      const original = socket[method];
+      socket[method] = function (this: unknown, ...args: unknown[]) {
+        socketWrites++;
+        return original.apply(this, args);
+      };
+    }
+  });
+
+  afterAll(async () => {
+    await client.query(`drop schema "${schema}" cascade`);
+    await client.end();
+  });
+
+  beforeEach(() => {
+    trace = [];
+    socketWrites = 0;
+  });
+
+  it('sends begin and the first read in one write, before either is answered', async () => {
+    await run('begin');
+    expect((await run('select n from items where id = $1 for update', ['a'])).rows).toEqual([{ n: 1 }]);
+    expect(socketWrites).toBe(1);
+    expect(trace).toEqual(['send begin', 'send select', 'answer begin', 'answer select']);
+    await run('rollback');
+  });
+
+  it('sends the kept writes and commit in one write, and commits them', async () => {
+    await run('begin');
+    await run('select n from items where id = $1 for update', ['a']);
+    await run(deferred('update "items" set "n" = $1 where "id" = $2'), [2, 'a']);
+    await run(deferred('insert into "items" ("id", "n") values ($1, $2)'), ['b', 1]);
+    trace = [];
+    socketWrites = 0;
+    expect((await run('commit')).command).toBe('COMMIT');
+    expect(socketWrites).toBe(1);
+    expect(trace).toEqual(['send with', 'send commit', 'answer with', 'answer commit']);
+    expect(await rows('select id, n from items order by id')).toEqual([
+      { id: 'a', n: 2 },
+      { id: 'b', n: 1 },
+    ]);
+  });
+
+  it('fails commit with the error of a kept write sent with it, and commits nothing', async () => {
+    await run('begin');
+    await run('select n from items where id = $1 for update', ['a']);
+    await run(deferred('update "items" set "n" = $1 where "id" = $2'), [3, 'a']);
+    await run(deferred('insert into "items" ("id", "n") values ($1, $2)'), ['b', 9]);
+    await expect(run('commit')).rejects.toThrow(/duplicate key value violates unique constraint "items_pkey"/);
+    // What Kysely does when commit fails; the connection is then fit for the next transaction.
+    await run('rollback');
+    expect(await rows('select id, n from items order by id')).toEqual([
+      { id: 'a', n: 2 },
+      { id: 'b', n: 1 },
+    ]);
+    await run('begin');
+    expect((await run('select count(*)::int as n from items')).rows).toEqual([{ n: 2 }]);
+    await run('rollback');
+  });
+
+  it('fails the statement sent behind kept writes with the first error, in the order sent', async () => {
+    await run('begin');
+    await run(deferred('insert into "items" ("id", "n") values ($1, $2)'), ['a', 0]);
+    // The insert fails; the read sent behind it is refused with "current transaction is aborted".
+    await expect(run('select n from items where id = $1', ['b'])).rejects.toThrow(/duplicate key value/);
+    await run('rollback');
+  });
+
+  it('reports a commit that PostgreSQL answered with a rollback as a failure', async () => {
+    await run('begin');
+    // A failure that its caller swallowed: the transaction is aborted, and commit would roll back.
+    await run('select 1 / 0').catch(() => undefined);
+    await expect(run('commit')).rejects.toThrow(/rolled back at commit/);
+  });
+
+  it('still waits for each statement outside a transaction', async () => {
+    expect((await run('select 1 as one')).rows).toEqual([{ one: 1 }]);
+    expect(trace).toEqual(['send select', 'answer select']);
   });
 });
