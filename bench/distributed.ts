@@ -4,10 +4,10 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { measurePostgresCommits } from './limits.js';
-import { startDrover, type DroverProcess } from './processes.js';
+import { measureBrokerHop, measurePostgresCommits, measurePostgresStatementLatency } from './limits.js';
+import { processesNamed, startDrover, type DroverProcess } from './processes.js';
 import { ROOT } from './root.js';
-import { log, measureNoopServer, measureShellServer, type Recorder } from './sections.js';
+import { log, measureNoopServer, measureShellServer, SIZES, type Recorder } from './sections.js';
 
 /**
  * Distributed mode: one `drover run coordinator` and one `drover run worker` process, PostgreSQL
@@ -42,6 +42,8 @@ export async function measureDistributed(
   const processes: DroverProcess[] = [];
   try {
     for (let r = 0; r < 3; r++) rec.add('commit.postgres_per_s', 'tx/s', await measurePostgresCommits(database.url, 1000));
+    rec.add('commit.postgres_statement_ms', 'ms', ...(await measurePostgresStatementLatency(database.url, 300)));
+    rec.add('broker.hop_ms', 'ms', ...(await measureBrokerHop(vhost.url, 300)));
     const env = {
       DROVER_DATASTORE_TYPE: 'postgres',
       DROVER_DATASTORE_POSTGRES_DSN: database.url,
@@ -60,7 +62,13 @@ export async function measureDistributed(
     await worker.stop();
     const noop = await startDrover('worker', env, dir, 30_000, join(ROOT, 'dist', 'bench', 'bench', 'noop-worker.js'));
     processes.push(noop);
-    await measureNoopServer(rec, 'distributed', coordinator.url, coordinator.pid);
+    await measureNoopServer(rec, 'distributed', coordinator.url, coordinator.pid, SIZES, () => ({
+      worker: [noop.pid],
+      // The servers' CPU, when they run on this machine (as in CI): all their processes, which
+      // serve this run alone while it measures.
+      ...(isLoopback(RABBITMQ_URL) ? { rabbitmq: processesNamed(/^(beam\.smp|erl_child_setup|inet_gethost|epmd)$/) } : {}),
+      ...(isLoopback(POSTGRES_URL) ? { postgres: processesNamed(/^postgres$/) } : {}),
+    }));
   } finally {
     for (const p of processes.reverse()) await p.stop();
     await vhost.remove().catch((err: unknown) => log(`could not remove RabbitMQ vhost: ${String(err)}`));
@@ -124,4 +132,9 @@ async function createVhost(name: string): Promise<{ url: string; remove(): Promi
   const user = decodeURIComponent(new URL(RABBITMQ_URL).username || 'guest');
   await management('PUT', `/api/permissions/${vhost}/${encodeURIComponent(user)}`, { configure: '.*', write: '.*', read: '.*' });
   return { url: `${RABBITMQ_URL}/${vhost}`, remove: () => management('DELETE', `/api/vhosts/${vhost}`) };
+}
+
+function isLoopback(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === 'localhost' || host === '::1' || host === '[::1]' || host.startsWith('127.');
 }

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import amqp from 'amqplib';
 import pg from 'pg';
 import { cpuOf } from './processes.js';
 import { perSecond } from './stats.js';
@@ -85,12 +86,16 @@ export function measureSqliteCommits(dir: string, count: number, synchronous: 'N
   }
 }
 
-/** The same on PostgreSQL over one connection, in a temporary table. */
+/**
+ * The same on PostgreSQL over one connection. The table is an ordinary one (created here, in the
+ * run's own database, and dropped after): a temporary table is not written to the WAL, so its
+ * commits are not flushed to disk and would not be durable.
+ */
 export async function measurePostgresCommits(dsn: string, count: number): Promise<number> {
   const client = new pg.Client({ connectionString: dsn });
   await client.connect();
   try {
-    await client.query('create temporary table bench_commit (id bigserial primary key, state text not null, n integer not null)');
+    await client.query('create table bench_commit (id bigserial primary key, state text not null, n integer not null)');
     const start = performance.now();
     for (let i = 0; i < count; i++) {
       await client.query('begin');
@@ -108,6 +113,66 @@ export async function measurePostgresCommits(dsn: string, count: number): Promis
     }
     return perSecond(count, performance.now() - start);
   } finally {
+    await client.query('drop table if exists bench_commit').catch(() => undefined);
     await client.end();
+  }
+}
+
+/**
+ * ms each of `count` single-statement durable inserts takes on PostgreSQL, one after another:
+ * one round trip and one flush of the WAL, the least a durable write of a job or a task costs.
+ */
+export async function measurePostgresStatementLatency(dsn: string, count: number): Promise<number[]> {
+  const client = new pg.Client({ connectionString: dsn });
+  await client.connect();
+  try {
+    await client.query('create table bench_statement (id bigserial primary key, state text not null)');
+    const samples: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const t = performance.now();
+      await client.query({ name: 'bench-statement', text: 'insert into bench_statement (state) values ($1)', values: ['PENDING'] });
+      samples.push(performance.now() - t);
+    }
+    return samples;
+  } finally {
+    await client.query('drop table if exists bench_statement').catch(() => undefined);
+    await client.end();
+  }
+}
+
+/**
+ * ms from publishing a message to its delivery through RabbitMQ, one message at a time: the
+ * way a task goes to a worker and its outcome comes back. Persistent, to a durable queue, on a
+ * confirming channel of one connection and consumed on another (as Drover does), with Nagle's
+ * algorithm off. The queue is removed after.
+ */
+export async function measureBrokerHop(url: string, count: number): Promise<number[]> {
+  const publishing = await amqp.connect(url, { noDelay: true });
+  const consuming = await amqp.connect(url, { noDelay: true });
+  const queue = 'bench-hop';
+  try {
+    const out = await publishing.createConfirmChannel();
+    const inbox = await consuming.createChannel();
+    await inbox.assertQueue(queue, { durable: true });
+    let delivered: (() => void) | undefined;
+    await inbox.consume(queue, (message) => {
+      if (!message) return;
+      inbox.ack(message);
+      delivered?.();
+    });
+    const samples: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const arrived = new Promise<void>((resolve) => (delivered = resolve));
+      const t = performance.now();
+      out.sendToQueue(queue, Buffer.from(`{"n":${i}}`), { persistent: true });
+      await arrived;
+      samples.push(performance.now() - t);
+    }
+    await out.waitForConfirms();
+    await inbox.deleteQueue(queue);
+    return samples;
+  } finally {
+    await publishing.close().catch(() => undefined);
+    await consuming.close().catch(() => undefined);
   }
 }

@@ -192,3 +192,17 @@ export async function cpuWhile<T>(pid: number, fn: () => Promise<T>): Promise<{ 
     reapedMs: after.reapedMs - before.reapedMs,
   };
 }
+
+/** Processes whose command name (`/proc/<pid>/comm`) matches `name`. */
+export function processesNamed(name: RegExp): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (name.test(readFileSync(`/proc/${entry}/comm`, 'utf8').trim())) pids.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return pids;
+}

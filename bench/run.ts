@@ -4,7 +4,7 @@
  * See bench/README.md for what each figure means.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measureDistributed } from './distributed.js';
 import { measureSpawn, measureSqliteCommits } from './limits.js';
@@ -19,7 +19,7 @@ import {
   pageLatencies,
 } from './sections.js';
 import { SEARCH_WORD, seedJobsApart } from './seed.js';
-import { applyTargets, datedFileName, renderTable, single, toJson } from './stats.js';
+import { applyTargets, datedFileName, deriveFigures, renderTable, single, toJson } from './stats.js';
 
 /** The whole run is stopped (with what it has) after this long. */
 const RUN_LIMIT_MS = 15 * 60 * 1000;
@@ -177,7 +177,7 @@ async function measureNoopStandalone(rec: Recorder): Promise<void> {
 }
 
 function writeResults(rec: Recorder, startedAt: Date): void {
-  const results = applyTargets(rec.results());
+  const results = applyTargets(deriveFigures(rec.results(), availableParallelism()));
   const table = renderTable(results);
   process.stdout.write(`\n${table}\n`);
   if (rec.notes.length > 0) process.stdout.write(`\n${rec.notes.map((n) => `note: ${n}`).join('\n')}\n`);

@@ -1,5 +1,5 @@
 import { HttpClient, load } from './http.js';
-import { cpuWhile } from './processes.js';
+import { cpuOf, cpuWhile } from './processes.js';
 import { percentile, single, summarize, type Figure, type Results } from './stats.js';
 import { latencies, manyTaskJobs, oneTaskJobs, parallelFanOut } from './workloads.js';
 
@@ -129,15 +129,31 @@ export async function measureShellServer(
 /** Rounds of `manyJobs × tasksPerJob` no-op tasks run before the measured ones. */
 const NOOP_WARMUP_ROUNDS = 4;
 
-/** The engine's own cost: the same many-task workload on a server whose runtime does nothing. */
-export async function measureNoopServer(rec: Recorder, prefix: string, url: string, pid?: number, sizes = SIZES): Promise<void> {
+/**
+ * The engine's own cost: the same many-task workload on a server whose runtime does nothing.
+ * `others`: more processes the tasks go through (the worker, RabbitMQ, PostgreSQL), by name,
+ * found again before each round; the CPU each group used per task is recorded as
+ * `<prefix>.noop_<name>_cpu_ms_per_task`.
+ */
+export async function measureNoopServer(
+  rec: Recorder,
+  prefix: string,
+  url: string,
+  pid?: number,
+  sizes = SIZES,
+  others: () => Record<string, number[]> = () => ({}),
+): Promise<void> {
   // Measured warm, like the shell figures: the engine's CPU per task falls for its first 3,000
   // to 4,000 tasks here while V8 compiles the hot path (1.0 ms, then 0.7, 0.5, then 0.4–0.45).
   log(`${prefix}: no-op warm-up`);
   for (let r = 0; r < NOOP_WARMUP_ROUNDS; r++) await manyTaskJobs(url, sizes.manyJobs, sizes.tasksPerJob);
   const tasks = sizes.manyJobs * sizes.tasksPerJob;
   for (let r = 0; r < sizes.rounds; r++) {
+    const groups = others();
+    const before = cpuOfGroups(groups);
     const perS = await withCpu(rec, `${prefix}.noop_`, pid, tasks, () => manyTaskJobs(url, sizes.manyJobs, sizes.tasksPerJob));
+    const after = cpuOfGroups(groups);
+    for (const name of Object.keys(groups)) rec.add(`${prefix}.noop_${name}_cpu_ms_per_task`, 'ms', (after[name]! - before[name]!) / tasks);
     rec.add(`${prefix}.noop_tasks_per_s`, 'tasks/s', perS);
     log(`${prefix}: no-op ${sizes.manyJobs} jobs × ${sizes.tasksPerJob} tasks: ${perS.toFixed(0)} tasks/s`);
   }
@@ -173,4 +189,20 @@ export async function pageLatencies(url: string, paths: string[]): Promise<numbe
   } finally {
     client.close();
   }
+}
+
+/** CPU (ms) each group of processes has used so far; a process that has exited counts as nothing more. */
+function cpuOfGroups(groups: Record<string, number[]>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, pids] of Object.entries(groups)) {
+    out[name] = 0;
+    for (const pid of pids) {
+      try {
+        out[name] += cpuOf(pid).selfMs;
+      } catch {
+        // exited meanwhile
+      }
+    }
+  }
+  return out;
 }

@@ -98,10 +98,55 @@ export const TARGETS: Target[] = [
   { figure: 'standalone.idle_rss_mb', compare: 'le', factor: 120 },
 ];
 
+/**
+ * Figures computed from measured ones (distributed run only):
+ *
+ * - `distributed.latency_floor_ms`: the least any one-task job costs from submit to COMPLETED
+ *   when it is stored durably before it runs and after, and goes through the broker both ways:
+ *   one spawn, two single-statement durable commits, two broker hops. Whatever the engine does
+ *   on top adds to it; a latency target below it cannot be met on this machine.
+ * - `distributed.noop_cpu_ms_per_task`: the CPU a no-op task costs all the processes it goes
+ *   through (coordinator, worker, RabbitMQ, PostgreSQL), and `distributed.noop_cpu_bound_per_s`
+ *   the rate at which that would keep all `cores` busy: no-op throughput cannot exceed it.
+ */
+export function deriveFigures(results: Results, cores: number): Results {
+  const out: Results = { ...results };
+  const m = (name: string) => results[name]?.median;
+  const spawn = m('spawn.latency_ms');
+  const commit = m('commit.postgres_statement_ms');
+  const hop = m('broker.hop_ms');
+  if (spawn !== undefined && commit !== undefined && hop !== undefined) {
+    out['distributed.latency_floor_ms'] = single(spawn + 2 * commit + 2 * hop, 'ms');
+  }
+  const parts = NOOP_CPU_PARTS.map((part) => m(`distributed.noop_${part}cpu_ms_per_task`));
+  if (parts.every((p) => p !== undefined)) {
+    const total = parts.reduce((sum, p) => sum! + p!, 0)!;
+    out['distributed.noop_cpu_ms_per_task'] = single(total, 'ms');
+    if (total > 0) out['distributed.noop_cpu_bound_per_s'] = single((cores * 1000) / total, 'tasks/s');
+  }
+  return out;
+}
+
+/** The processes a distributed no-op task costs CPU in, as named in its figures. */
+export const NOOP_CPU_PARTS = ['server_', 'worker_', 'rabbitmq_', 'postgres_'] as const;
+
+/** Figures shown as a ratio to a limit without a target of their own: they explain the ones that have one. */
+export const REFERENCES: Array<{ figure: string; limit: NonNullable<Target['limit']> }> = [
+  { figure: 'distributed.latency_floor_ms', limit: SPAWN_LATENCY },
+  { figure: 'distributed.noop_cpu_bound_per_s', limit: PG_COMMIT },
+];
+
 /** A copy of the results with `ratio`, `target` and `ok` filled in from the targets. */
 export function applyTargets(results: Results, targets: readonly Target[] = TARGETS): Results {
   const out: Results = {};
   for (const [name, figure] of Object.entries(results)) out[name] = { ...figure };
+  for (const { figure: name, limit } of REFERENCES) {
+    const figure = out[name];
+    const of = limit.of(results);
+    if (!figure || of === undefined || !(of > 0)) continue;
+    figure.ratio = figure.median / of;
+    figure.target = `(× ${limit.describe})`;
+  }
   for (const target of targets) {
     const figure = out[target.figure];
     if (!figure) continue;

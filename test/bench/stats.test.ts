@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   applyTargets,
   datedFileName,
+  deriveFigures,
   median,
   percentile,
   perSecond,
@@ -80,6 +81,49 @@ describe('benchmark targets', () => {
   it('does not change the results it is given', () => {
     applyTargets(results);
     expect(results['standalone.latency_ms']!.ratio).toBeUndefined();
+  });
+});
+
+describe('figures derived from measured ones', () => {
+  const measured: Results = {
+    'spawn.latency_ms': single(2.5, 'ms'),
+    'commit.postgres_statement_ms': summarize([0.2, 0.25, 0.3], 'ms'),
+    'broker.hop_ms': single(0.4, 'ms'),
+    'commit.postgres_per_s': single(1500, 'tx/s'),
+    'distributed.noop_server_cpu_ms_per_task': single(0.75, 'ms'),
+    'distributed.noop_worker_cpu_ms_per_task': single(0.2, 'ms'),
+    'distributed.noop_rabbitmq_cpu_ms_per_task': single(0.65, 'ms'),
+    'distributed.noop_postgres_cpu_ms_per_task': single(0.4, 'ms'),
+  };
+
+  it('adds up the latency floor: a spawn, two durable statements and two broker hops', () => {
+    // 2.5 + 2 × 0.25 + 2 × 0.4
+    expect(deriveFigures(measured, 2)['distributed.latency_floor_ms']).toMatchObject({ median: 3.8, unit: 'ms' });
+  });
+
+  it('bounds the no-op rate by the CPU its processes need and the cores there are', () => {
+    const out = deriveFigures(measured, 2);
+    expect(out['distributed.noop_cpu_ms_per_task']!.median).toBeCloseTo(2, 6);
+    expect(out['distributed.noop_cpu_bound_per_s']!.median).toBeCloseTo(1000, 6);
+    expect(deriveFigures(measured, 4)['distributed.noop_cpu_bound_per_s']!.median).toBeCloseTo(2000, 6);
+  });
+
+  it('derives nothing from what was not measured', () => {
+    const partial: Results = { ...measured };
+    delete partial['broker.hop_ms'];
+    delete partial['distributed.noop_postgres_cpu_ms_per_task'];
+    const out = deriveFigures(partial, 2);
+    expect(out['distributed.latency_floor_ms']).toBeUndefined();
+    expect(out['distributed.noop_cpu_bound_per_s']).toBeUndefined();
+    expect(Object.keys(out)).toEqual(Object.keys(partial));
+  });
+
+  it('shows the floors as ratios to the limits of the targets they explain, without a verdict', () => {
+    const out = applyTargets(deriveFigures(measured, 2));
+    expect(out['distributed.latency_floor_ms']).toMatchObject({ ratio: 1.52, target: '(× spawn.latency_ms)' });
+    expect(out['distributed.latency_floor_ms']!.ok).toBeUndefined();
+    expect(out['distributed.noop_cpu_bound_per_s']!.ratio).toBeCloseTo(0.667, 3);
+    expect(out['distributed.noop_cpu_bound_per_s']!.ok).toBeUndefined();
   });
 });
 
