@@ -46,7 +46,7 @@ const coordinator = new Coordinator({
   version: VERSION,
   queues: { ...config.coordinator.queues },
   recoverOnStart: true,
-  jobEnded: (job) => api.jobEnds?.notify(job),
+  jobEnded: (job) => api.jobEnds?.notify(job) ?? false,
 });
 await coordinator.start();
 const app = await buildApp({ datastore, broker, logger, version: VERSION, config, submitJob: (job) => coordinator.submitJob(job) });

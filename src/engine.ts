@@ -254,7 +254,7 @@ async function start(config: Config, mode: Mode, logger: Logger, closer: Closer,
       webhooks: tuning.webhooks,
       heartbeatIntervalMs: config.coordinator.heartbeatIntervalMs,
       liveness: { timeoutMs: config.coordinator.livenessTimeoutMs, concurrency: config.coordinator.queues.redeliveries },
-      jobEnded: (job) => api.jobEnds?.notify(job),
+      jobEnded: (job) => api.jobEnds?.notify(job) ?? false,
     });
     closer.add(() => coordinator.close());
     await coordinator.start();

@@ -59,14 +59,15 @@ export class JobEndWatcher {
   /**
    * A job of this process's coordinator ended (its change committed): tell its waiters now rather
    * than when the event comes back from the broker. The event still comes, and finds no one, or
-   * a waiter already told (which ignores it).
+   * a waiter already told (which ignores it). Returns whether anyone was told.
    */
-  notify(job: Job): void {
+  notify(job: Job): boolean {
     const set = this.waiters.get(job.id);
-    if (!set || !isJobTerminal(job.state)) return;
+    if (!set || !isJobTerminal(job.state)) return false;
     // Waiters get their own copy, as from the broker: the coordinator's goes on to be encoded.
     const copy = structuredClone(job);
     for (const onEnd of [...set]) onEnd(copy);
+    return true;
   }
 
   async close(): Promise<void> {

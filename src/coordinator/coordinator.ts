@@ -51,7 +51,7 @@ export interface CoordinatorOptions {
   /** Where the coordinator's counters go (the API renders the same registry). @default a private one */
   metrics?: MetricsRegistry;
   /** See `HandlerDeps.jobEnded`. */
-  jobEnded?: (job: Job) => void;
+  jobEnded?: (job: Job) => boolean;
   now?: () => Date;
 }
 

@@ -20,8 +20,9 @@ export interface HandlerDeps {
   /**
    * Told of each job that reached a terminal state, once committed: the API of this process
    * (`JobEndWatcher.notify`), whose waiting submits need not wait for the broker's event.
+   * Returns whether a waiting request was told (it then reads the job for its answer).
    */
-  jobEnded?: (job: Job) => void;
+  jobEnded?: (job: Job) => boolean;
   /** Called after a commit that queued webhook deliveries, so they go out without waiting for a poll. */
   webhooksQueued?: () => void;
 }
