@@ -156,17 +156,18 @@ export function deferringQuery(query: QueryFn, corked: Corked = (send) => send()
   };
   const send = (write: Write | undefined): Promise<unknown> | undefined =>
     write ? (query(write.text, write.values) as Promise<unknown>) : undefined;
-  /** Sends what must reach the server before the next statement: `begin`, then the kept writes. */
-  const catchUp = (): Array<Promise<unknown>> => {
-    const sent: Array<Promise<unknown>> = [];
-    if (beginPending) {
-      beginPending = false;
-      sent.push(query('begin', []) as Promise<unknown>);
-    }
-    const writes = send(takeWrites());
-    if (writes) sent.push(writes);
-    return sent;
-  };
+  /** Sends what must reach the server before the next statement: `begin`, then the kept writes, in one write. */
+  const catchUp = (): Array<Promise<unknown>> =>
+    corked(() => {
+      const sent: Array<Promise<unknown>> = [];
+      if (beginPending) {
+        beginPending = false;
+        sent.push(query('begin', []) as Promise<unknown>);
+      }
+      const writes = send(takeWrites());
+      if (writes) sent.push(writes);
+      return sent;
+    });
   /** `next()` behind what `catchUp` sends: in the same write inside a transaction, after it settled well outside. */
   const behind = (next: () => unknown): unknown => {
     if (!inTransaction) return after(settled(catchUp()), next);

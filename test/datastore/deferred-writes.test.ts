@@ -268,6 +268,17 @@ describe('a pipelining connection sends what waits with the statement that comes
     await run('rollback');
   });
 
+  it('sends begin and kept writes that must go ahead of another write in one write', async () => {
+    await run('begin');
+    await run(deferred('insert into "items" ("id", "n") values ($1, $2)'), ['c', 3]);
+    // An update of the table the kept insert writes cannot join it: the two go ahead of it.
+    await run(deferred('update "items" set "n" = $1 where "id" = $2'), [30, 'c']);
+    expect(socketWrites).toBe(1);
+    expect(trace).toEqual(['send begin', 'send insert', 'answer begin', 'answer insert']);
+    expect((await run('select n from items where id = $1', ['c'])).rows).toEqual([{ n: 30 }]);
+    await run('rollback');
+  });
+
   it('fails the statement sent behind kept writes with the first error, in the order sent', async () => {
     await run('begin');
     await run(deferred('insert into "items" ("id", "n") values ($1, $2)'), ['a', 0]);
