@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { waitFor } from '../../src/async.js';
 import type { Message } from '../../src/broker/broker.js';
 import { InMemoryBroker } from '../../src/broker/inmemory.js';
@@ -118,6 +118,31 @@ describe('liveness: worker leases and lost work', () => {
     expect((await ds.getTask(recent.id!)).redelivered).toBeUndefined();
     await waitFor(() => sent.length === 1);
     expect(sent[0]).toMatchObject({ kind: 'task', task: { id: task.id } });
+  });
+
+  it('sweeps: leaves a scheduled task alone while a completed message waits to be handled', async () => {
+    // A task that completed within moments of its start is reported by `completed` alone, and
+    // stays SCHEDULED until a coordinator handles it: here that message waits in its queue.
+    const { task } = await runningTask({ state: 'SCHEDULED', startedAt: undefined, scheduledAt: ago(LEASE_MS * 2) });
+    await broker.publish('completed', { kind: 'task', task: { ...task, state: 'COMPLETED', startedAt: ago(LEASE_MS), completedAt: ago(LEASE_MS) } });
+    expect(await broker.queueInfo('completed')).toMatchObject({ size: 1 });
+    expect(await monitor.sweep()).toBe(0);
+    expect((await ds.getTask(task.id!)).redelivered).toBeUndefined();
+    expect(sent).toEqual([]);
+  });
+
+  it('re-checks a redelivered scheduled task without sending it again while a completed message waits', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const { task } = await runningTask({ state: 'SCHEDULED', startedAt: undefined, scheduledAt: ago(LEASE_MS * 2) });
+      await broker.publish('completed', { kind: 'task', task: { ...task, state: 'COMPLETED' } });
+      await monitor.handleRedelivery(task, { redelivered: true });
+      await vi.runAllTimersAsync();
+      expect((await ds.getTask(task.id!)).redelivered).toBeUndefined();
+      expect(sent).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('sweeps: leaves a scheduled task alone while a started message is delivered but not yet handled', async () => {
