@@ -57,6 +57,18 @@ if [ ! -f "$CONF" ] || [ "$(cat "$CONF")" != "$wanted" ]; then
   fi
 fi
 
+# A service started from a directory that was deleted since (a CI checkout removed after its
+# run) still answers, but every container it starts then fails to attach: conmon inherits the
+# missing working directory ("Failed to get working directory"). Stop such a service; the next
+# step starts a fresh one, from /.
+for pid in $(pgrep -f 'podman system service' || true); do
+  if readlink "/proc/$pid/cwd" 2>/dev/null | grep -q ' (deleted)$'; then
+    say "stopping podman service $pid: its working directory was deleted"
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  fi
+done
+
 # Node is always here (curl may not be): GET /_ping on the socket, exit 0 on a 200.
 answers() {
   node -e 'require("http").get({ socketPath: process.argv[1], path: "/_ping", timeout: 2000 },
@@ -66,7 +78,8 @@ if ! answers; then
   say "starting podman system service on $SOCKET"
   mkdir -p "$(dirname "$SOCKET")"
   rm -f "$SOCKET"
-  nohup podman system service --time=0 "unix://$SOCKET" >/var/log/podman-service.log 2>&1 &
+  # From /, which outlives any checkout (see above); exec keeps the pid the one recorded.
+  (cd / && exec nohup podman system service --time=0 "unix://$SOCKET" >/var/log/podman-service.log 2>&1) &
   echo $! > "$PIDFILE"
   for _ in $(seq 1 100); do answers && break; sleep 0.2; done
   answers || { say "podman did not answer on $SOCKET; see /var/log/podman-service.log"; exit 1; }
