@@ -11,7 +11,9 @@
  * The sweep also re-drives work that a coordinator killed mid-step left behind: a task or job
  * whose next message was lost between the commit of one step and the publish of the next. Such
  * an item is re-driven only when it is older than `timeoutMs` and its queue is empty (so it
- * cannot be waiting in a backlog); every handler is idempotent, so a false alarm costs nothing.
+ * cannot be waiting in a backlog); a SCHEDULED task also only when no report of it can be on its
+ * way, at two looks a grace period apart (`seemsLost`, `recheckLater`): sending again a task that
+ * did run would run it twice. Every handler is idempotent, so a false alarm costs nothing else.
  *
  * Every task re-queued here carries `redelivered` + 1: a message whose count is older than the
  * stored one is a stale copy and is ignored. After `maxRedeliveries` the task fails with Tork's
@@ -147,8 +149,8 @@ export class LivenessMonitor {
     }
     if (task.state === 'SCHEDULED' && regular && !task.nodeId) {
       if ((task.scheduledAt?.getTime() ?? 0) >= cutoff) return false;
-      if ((await sizes.of(task.queue ?? DEFAULT_QUEUE)) !== 0 || (await mayBeReported(sizes))) return false;
-      return this.requeue(task, 'its message was lost');
+      if (await seemsLost(task, sizes)) this.recheckLater(task, 'its message was lost');
+      return false;
     }
     if (task.state === 'PENDING') {
       const attempt = task.retry?.attempts ?? 0;
@@ -195,12 +197,19 @@ export class LivenessMonitor {
     return true;
   }
 
-  private recheckLater(seen: Task): void {
+  /**
+   * Look at a SCHEDULED task again after a grace period, and send it again if it still seems
+   * lost. Once is not enough to tell: a report delivered to another coordinator and not yet
+   * committed may not show in the queues (RabbitMQ's counts of unacknowledged messages come from
+   * statistics that lag by seconds), and a task sent again while its completion commits runs
+   * twice. A report delivered moments ago is committed well before the second look.
+   */
+  private recheckLater(seen: Task, reason = 'its delivery was lost before it started'): void {
     if (this.closed) return;
     const graceMs = Math.min(10_000, Math.round(this.options.timeoutMs / 3));
     const timer = setTimeout(() => {
       this.rechecks.delete(timer);
-      void this.recheck(seen).catch((err: unknown) =>
+      void this.recheck(seen, reason).catch((err: unknown) =>
         this.deps.logger.warn({ err: coerceError(err), taskId: seen.id }, 'could not re-check a redelivered task'),
       );
     }, graceMs);
@@ -208,19 +217,25 @@ export class LivenessMonitor {
     this.rechecks.add(timer);
   }
 
-  private async recheck(seen: Task): Promise<void> {
+  private async recheck(seen: Task, reason: string): Promise<void> {
     if (this.closed) return;
     const stored = await this.deps.ds.findTask(seen.id!);
     if (!stored || stored.state !== 'SCHEDULED' || stored.nodeId) return;
-    // Its report may be waiting behind others; if it was truly lost, the sweep sends it again.
+    // Its report may be waiting behind others; if it was truly lost, a later sweep sends it again.
     if (await mayBeReported(new QueueSizes(this.deps))) return;
-    await this.requeue(stored, 'its delivery was lost before it started');
+    // `requeue` sends it only if it is still as first seen (same redelivery count).
+    await this.requeue({ ...stored, redelivered: seen.redelivered }, reason);
   }
 
   private async isAlive(nodeId: string): Promise<boolean> {
     const node = await this.deps.ds.findNode(nodeId);
     return !!node && this.deps.now().getTime() - node.lastHeartbeatAt.getTime() <= this.options.timeoutMs;
   }
+}
+
+/** A SCHEDULED task nobody has reported on, with nothing for it in its queue: its message may be lost. */
+async function seemsLost(task: Task, sizes: QueueSizes): Promise<boolean> {
+  return (await sizes.of(task.queue ?? DEFAULT_QUEUE)) === 0 && !(await mayBeReported(sizes));
 }
 
 /**
