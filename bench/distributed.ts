@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { isLoopback } from '../src/api/auth/startup-checks.js';
 import { measureBrokerHop, measurePostgresCommits, measurePostgresStatementLatency } from './limits.js';
 import { processesNamed, startDrover, type DroverProcess } from './processes.js';
 import { ROOT } from './root.js';
@@ -66,8 +67,8 @@ export async function measureDistributed(
       worker: [noop.pid],
       // The servers' CPU, when they run on this machine (as in CI): all their processes, which
       // serve this run alone while it measures.
-      ...(isLoopback(RABBITMQ_URL) ? { rabbitmq: processesNamed(/^(beam\.smp|erl_child_setup|inet_gethost|epmd)$/) } : {}),
-      ...(isLoopback(POSTGRES_URL) ? { postgres: processesNamed(/^postgres$/) } : {}),
+      ...(onThisMachine(RABBITMQ_URL) ? { rabbitmq: processesNamed(/^(beam\.smp|erl_child_setup|inet_gethost|epmd)$/) } : {}),
+      ...(onThisMachine(POSTGRES_URL) ? { postgres: processesNamed(/^postgres$/) } : {}),
     }));
   } finally {
     for (const p of processes.reverse()) await p.stop();
@@ -134,7 +135,7 @@ async function createVhost(name: string): Promise<{ url: string; remove(): Promi
   return { url: `${RABBITMQ_URL}/${vhost}`, remove: () => management('DELETE', `/api/vhosts/${vhost}`) };
 }
 
-function isLoopback(url: string): boolean {
-  const host = new URL(url).hostname;
-  return host === 'localhost' || host === '::1' || host === '[::1]' || host.startsWith('127.');
+/** Whether the server at `url` runs on this machine (a URL writes an IPv6 host in brackets). */
+function onThisMachine(url: string): boolean {
+  return isLoopback(new URL(url).hostname.replace(/^\[(.*)\]$/, '$1'));
 }

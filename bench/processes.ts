@@ -206,3 +206,19 @@ export function processesNamed(name: RegExp): number[] {
   }
   return pids;
 }
+
+/** CPU (ms) each group of processes has used so far; a process that has exited counts as nothing more. */
+export function cpuOfGroups(groups: Record<string, number[]>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, pids] of Object.entries(groups)) {
+    out[name] = 0;
+    for (const pid of pids) {
+      try {
+        out[name] += cpuOf(pid).selfMs;
+      } catch {
+        // exited meanwhile
+      }
+    }
+  }
+  return out;
+}

@@ -1,5 +1,5 @@
 import { HttpClient, load } from './http.js';
-import { cpuOf, cpuWhile } from './processes.js';
+import { cpuOfGroups, cpuWhile } from './processes.js';
 import { percentile, single, summarize, type Figure, type Results } from './stats.js';
 import { latencies, manyTaskJobs, oneTaskJobs, parallelFanOut } from './workloads.js';
 
@@ -189,20 +189,4 @@ export async function pageLatencies(url: string, paths: string[]): Promise<numbe
   } finally {
     client.close();
   }
-}
-
-/** CPU (ms) each group of processes has used so far; a process that has exited counts as nothing more. */
-function cpuOfGroups(groups: Record<string, number[]>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [name, pids] of Object.entries(groups)) {
-    out[name] = 0;
-    for (const pid of pids) {
-      try {
-        out[name] += cpuOf(pid).selfMs;
-      } catch {
-        // exited meanwhile
-      }
-    }
-  }
-  return out;
 }

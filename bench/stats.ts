@@ -119,8 +119,8 @@ export function deriveFigures(results: Results, cores: number): Results {
     out['distributed.latency_floor_ms'] = single(spawn + 2 * commit + 2 * hop, 'ms');
   }
   const parts = NOOP_CPU_PARTS.map((part) => m(`distributed.noop_${part}cpu_ms_per_task`));
-  if (parts.every((p) => p !== undefined)) {
-    const total = parts.reduce((sum, p) => sum! + p!, 0)!;
+  if (!parts.includes(undefined)) {
+    const total = (parts as number[]).reduce((sum, p) => sum + p, 0);
     out['distributed.noop_cpu_ms_per_task'] = single(total, 'ms');
     if (total > 0) out['distributed.noop_cpu_bound_per_s'] = single((cores * 1000) / total, 'tasks/s');
   }

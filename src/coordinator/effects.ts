@@ -129,13 +129,11 @@ export class Effects {
       await Promise.all([...sending, publish()]);
       return;
     }
-    const before = heldEvents ?? Promise.resolve();
-    const published = (hold ? Promise.all([before, endOfTurn()]) : before).then(publish);
-    const gate = published.then(
+    const published = Promise.all([heldEvents, hold ? endOfTurn() : undefined]).then(publish);
+    const gate = (heldEvents = published.then(
       () => undefined,
       () => undefined,
-    );
-    heldEvents = gate;
+    ));
     void gate.then(() => {
       if (heldEvents === gate) heldEvents = undefined;
     });

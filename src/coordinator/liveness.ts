@@ -210,7 +210,7 @@ export class LivenessMonitor {
     const timer = setTimeout(() => {
       this.rechecks.delete(timer);
       void this.recheck(seen, reason).catch((err: unknown) =>
-        this.deps.logger.warn({ err: coerceError(err), taskId: seen.id }, 'could not re-check a redelivered task'),
+        this.deps.logger.warn({ err: coerceError(err), taskId: seen.id }, 'could not re-check a scheduled task'),
       );
     }, graceMs);
     timer.unref();

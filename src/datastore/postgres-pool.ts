@@ -103,14 +103,14 @@ function after(first: Promise<unknown> | undefined, next: () => unknown): unknow
 }
 
 /**
- * The last statement's answer once every one before it (sent ahead of it on the same connection)
- * has settled well; otherwise the error of the first that failed, in the order sent. Waiting for
- * them all costs nothing: PostgreSQL answers a connection's statements in order, the last last.
+ * The answer to the last of `sent` (statements sent one after another on one connection) once
+ * all have settled well; otherwise the error of the first that failed, in the order sent. Waiting
+ * for them all costs nothing: PostgreSQL answers a connection's statements in order, the last last.
  */
-async function lastOf(ahead: Array<Promise<unknown>>, last: Promise<unknown>): Promise<unknown> {
-  const settled = await Promise.allSettled([...ahead, last]);
-  for (const outcome of settled) if (outcome.status === 'rejected') throw outcome.reason;
-  return (settled[settled.length - 1] as PromiseFulfilledResult<unknown>).value;
+async function inOrder(sent: Array<Promise<unknown>>): Promise<unknown> {
+  const outcomes = await Promise.allSettled(sent);
+  for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
+  return (outcomes[outcomes.length - 1] as PromiseFulfilledResult<unknown> | undefined)?.value;
 }
 
 /** What pg answers for a statement that returned no rows: for the statements answered here. */
@@ -172,8 +172,7 @@ export function deferringQuery(query: QueryFn, corked: Corked = (send) => send()
   const behind = (next: () => unknown): unknown => {
     if (!inTransaction) return after(settled(catchUp()), next);
     const [ahead, last] = corked(() => [catchUp(), next()] as const);
-    if (ahead.length === 0) return last;
-    return lastOf(ahead, Promise.resolve(last));
+    return ahead.length === 0 ? last : inOrder([...ahead, Promise.resolve(last)]);
   };
   const deferring: QueryFn = (...args) => {
     const [text, values] = args;
@@ -227,9 +226,9 @@ export function deferringQuery(query: QueryFn, corked: Corked = (send) => send()
   return { query: deferring, hasPending: () => pending.length > 0 };
 }
 
-/** Settles well once all of `sent` did, or fails with the first error in the order sent. */
+/** `inOrder(sent)`, or undefined when nothing was sent (nothing to wait for). */
 function settled(sent: Array<Promise<unknown>>): Promise<unknown> | undefined {
-  return sent.length > 0 ? lastOf(sent.slice(0, -1), sent[sent.length - 1]!) : undefined;
+  return sent.length > 0 ? inOrder(sent) : undefined;
 }
 
 /**
